@@ -1,0 +1,163 @@
+"""`lvv-monitor`: run the monitor, see what arrived, write demo feeds.
+
+Paths come from --landing/--warehouse, else from LVV_LANDING/LVV_WAREHOUSE, else
+./data/landing and ./data/warehouse. A bare `lvv-monitor run` on a machine without a landing
+folder writes the demo feeds there first, so it always shows something.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
+
+EPILOG = """
+environment:
+  LVV_LANDING     landing folder (default ./data/landing)
+  LVV_WAREHOUSE   warehouse folder (default ./data/warehouse)
+
+examples:
+  lvv-monitor run                          demo feeds into ./data/landing (if empty) and run
+  lvv-monitor run --landing /srv/lvv/landing --warehouse /srv/lvv/warehouse
+  lvv-monitor status --warehouse /srv/lvv/warehouse
+  lvv-monitor demo --landing /tmp/landing --scale 10
+"""
+
+
+class ProgressPrinter(logging.Handler):
+    """Prints the run's messages with the time since the start: the progress of `run`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        elapsed = time.monotonic() - self.started
+        marker = "!" if record.levelno >= logging.WARNING else " "
+        print(f"[{elapsed:6.1f}s]{marker} {record.getMessage()}", file=sys.stderr, flush=True)
+
+
+def _add_path_options(parser: argparse.ArgumentParser, landing: bool = True) -> None:
+    if landing:
+        parser.add_argument("--landing", type=Path, help="landing folder (default: $LVV_LANDING or ./data/landing)")
+    parser.add_argument("--warehouse", type=Path, help="warehouse folder (default: $LVV_WAREHOUSE or ./data/warehouse)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lvv-monitor",
+        description="Landelijke monitor LVV: ingest the deliveries of the five pilots, the IND and "
+        "the DT&V, reconcile them and build the monitor in DuckDB.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the whole asset graph in-process (ingest, dbt build, checks)",
+        description="Run every asset of the monitor in this process, with progress per stage. "
+        "Exits non-zero with the reason when the run fails.",
+    )
+    _add_path_options(run)
+    run.add_argument("--demo", action="store_true", help="write the synthetic demo feeds into the landing folder first")
+    run.add_argument("--seed", type=int, default=20201117, help="seed for --demo (default 20201117)")
+    run.add_argument("--scale", type=int, default=1, help="population multiplier for --demo (default 1)")
+
+    status = commands.add_parser(
+        "status", help="deliveries and quarantine per bron",
+        description="Show what the raw zone has received: deliveries per bron, rejected files with "
+        "their reason, rows in quarantine with every reason, and what the landing scan skipped.",
+    )
+    _add_path_options(status, landing=False)
+
+    demo = commands.add_parser(
+        "demo", help="write synthetic demo feeds (about 1,400 persons) into a landing folder",
+        description="Write synthetic deliveries of all seven sources at several peildata, in the "
+        "messy-but-valid formats the contract allows. Deterministic for a seed.",
+    )
+    demo.add_argument("--landing", type=Path, help="landing folder to write into (default: $LVV_LANDING or ./data/landing)")
+    demo.add_argument("--seed", type=int, default=20201117, help="random seed (default 20201117)")
+    demo.add_argument("--scale", type=int, default=1, help="multiply the population by N, for benchmarks (default 1)")
+    return parser
+
+
+def _resolve_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    landing = (args.landing.resolve() if getattr(args, "landing", None) else landing_from_env())
+    warehouse = args.warehouse.resolve() if getattr(args, "warehouse", None) else warehouse_from_env()
+    return landing, warehouse
+
+
+def write_demo(landing: Path, seed: int, scale: int) -> dict:
+    from pipelines.demo import write_demo_feeds
+
+    print(f"Demo-leveringen schrijven naar {landing} (seed {seed}, scale {scale})", file=sys.stderr)
+    return write_demo_feeds(landing, seed=seed, scale=scale, progress=lambda m: print(f"  {m}", file=sys.stderr))
+
+
+def _is_default_landing(landing: Path) -> bool:
+    return not os.environ.get("LVV_LANDING") and landing == DEFAULT_LANDING.resolve()
+
+
+def command_run(args: argparse.Namespace) -> int:
+    landing, warehouse = _resolve_paths(args)
+    if args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*"))):
+        write_demo(landing, args.seed, args.scale)
+    elif not landing.is_dir():
+        print(f"fout: landingsmap {landing} bestaat niet. Geef --landing DIR of zet LVV_LANDING.", file=sys.stderr)
+        return 2
+    from pipelines.runner import run_monitor
+
+    outcome = run_monitor(landing, warehouse)
+    if not outcome.success:
+        print(f"\nDe run is MISLUKT in stap '{outcome.failed_step}':\n  {outcome.error}", file=sys.stderr)
+        print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "
+              "`lvv-monitor status` laat zien wat er binnenkwam.", file=sys.stderr)
+        return 1
+    from pipelines.status import status_report
+
+    print(status_report(warehouse / "lvv.duckdb"))
+    print(f"\nKlaar in {outcome.seconds:.1f}s. Pijplijndatabase: {warehouse / 'lvv.duckdb'}")
+    return 0
+
+
+def command_status(args: argparse.Namespace) -> int:
+    from pipelines.status import status_report
+
+    _, warehouse = _resolve_paths(args)
+    try:
+        print(status_report(warehouse / "lvv.duckdb"))
+    except FileNotFoundError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    landing, _ = _resolve_paths(args)
+    summary = write_demo(landing, args.seed, args.scale)
+    print(f"Klaar: {summary.get('files', '?')} bestanden in {landing}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = ProgressPrinter()
+    logger = logging.getLogger("lvv_monitor")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    warnings.filterwarnings("ignore")  # library deprecation chatter is not for users of this command
+    try:
+        return {"run": command_run, "status": command_status, "demo": command_demo}[args.command](args)
+    finally:
+        logger.removeHandler(handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Where things are: paths from the environment, with defaults that make a bare run work.
+
+| variable | default | what |
+|---|---|---|
+| `LVV_LANDING` | `./data/landing` | the landing folder the sources deliver into |
+| `LVV_WAREHOUSE` | `./data/warehouse` | the warehouse folder (pipeline database, published file, reports) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+DEFAULT_LANDING = Path("data/landing")
+DEFAULT_WAREHOUSE = Path("data/warehouse")
+
+# The restricted zone: raw rows, staging, linkage. Holds identifiers; never for analysts.
+PIPELINE_DB_NAME = "lvv.duckdb"
+
+
+@dataclass(frozen=True)
+class Paths:
+    landing: Path
+    warehouse: Path
+
+    @property
+    def pipeline_db(self) -> Path:
+        return self.warehouse / PIPELINE_DB_NAME
+
+
+def landing_from_env() -> Path:
+    return Path(os.environ.get("LVV_LANDING") or DEFAULT_LANDING).resolve()
+
+
+def warehouse_from_env() -> Path:
+    return Path(os.environ.get("LVV_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve()
+
+
+def paths_from_env() -> Paths:
+    return Paths(landing=landing_from_env(), warehouse=warehouse_from_env())

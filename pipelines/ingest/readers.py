@@ -1,0 +1,151 @@
+"""Read a delivery's bytes into a header and rows of text, or reject the file whole.
+
+Readers know formats, not the contract's columns: they return every record as delivered
+(strings; XLSX dates turned into ISO text) and say which encoding and delimiter they found.
+Whatever makes a file unreadable as FEEDS.md describes raises `RejectedFile` with a reason the
+sender can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+OTHER_DELIMITERS = {"\t": "tab", "|": "|"}
+
+
+class RejectedFile(Exception):
+    """The file cannot be taken whole; the message is the reason recorded for it."""
+
+
+@dataclass
+class ReadResult:
+    header: list[str]  # as delivered, stripped
+    records: list[tuple[int, list[str]]]  # (row_number, values); header is row 1
+    encoding: str | None = None
+    delimiter: str | None = None
+    blank_rows: int = 0  # records without any value: not data, not counted as read
+
+
+def read_delivery(data: bytes, file_format: str) -> ReadResult:
+    if not data:
+        raise RejectedFile("leeg bestand (0 bytes)")
+    if file_format == "xlsx":
+        return read_xlsx(data)
+    return read_csv(data)
+
+
+def decode_csv_bytes(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, Windows-1252 second; anything else is rejected."""
+    if data.startswith(UTF16_BOMS):
+        raise RejectedFile("tekencodering UTF-16 wordt niet geaccepteerd; lever UTF-8 of Windows-1252")
+    if data.startswith(GZIP_MAGIC) or data.startswith(ZIP_MAGIC):
+        raise RejectedFile("gecomprimeerd of gearchiveerd bestand met extensie .csv; lever platte tekst")
+    if b"\x00" in data:
+        raise RejectedFile("bestand bevat NUL-bytes (binair bestand of UTF-16?); lever UTF-8 of Windows-1252")
+    if data.startswith(UTF8_BOM):
+        try:
+            return data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise RejectedFile(f"bestand begint met een UTF-8-BOM maar is geen geldige UTF-8 ({exc.reason})") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        raise RejectedFile("tekencodering is geen UTF-8 en geen Windows-1252") from exc
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The header names contain no delimiter, so the header line tells which one is used."""
+    counts = {d: header_line.count(d) for d in (";", ",")}
+    if counts[";"] == 0 and counts[","] == 0:
+        for other, label in OTHER_DELIMITERS.items():
+            if other in header_line:
+                raise RejectedFile(f"scheidingsteken '{label}' wordt niet geaccepteerd; gebruik ',' of ';'")
+        raise RejectedFile("geen scheidingsteken ',' of ';' gevonden in de kopregel")
+    return ";" if counts[";"] >= counts[","] else ","
+
+
+def read_csv(data: bytes) -> ReadResult:
+    text, encoding = decode_csv_bytes(data)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
+    delimiter = detect_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise RejectedFile(f"CSV kan niet gelezen worden: {exc}") from exc
+    header = [h.strip() for h in rows[0]]
+    records: list[tuple[int, list[str]]] = []
+    blank = 0
+    for number, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            blank += 1
+            continue
+        records.append((number, values))
+    return ReadResult(header, records, encoding=encoding, delimiter=delimiter, blank_rows=blank)
+
+
+def _cell_text(value: object) -> str:
+    """XLSX cell → contract text. Real date cells become ISO dates; integral floats lose '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(data: bytes) -> ReadResult:
+    from openpyxl import load_workbook  # imported here: slow, and only XLSX deliveries need it
+
+    if not data.startswith(ZIP_MAGIC):
+        raise RejectedFile("bestand met extensie .xlsx is geen Excel-werkmap (xlsx)")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    try:
+        if not workbook.worksheets:
+            raise RejectedFile("Excel-werkmap bevat geen werkblad")
+        rows_iter = workbook.worksheets[0].iter_rows(values_only=True)
+        first = next(rows_iter, None)
+        if first is None or not any(v is not None and str(v).strip() for v in first):
+            raise RejectedFile("rij 1 van het eerste werkblad is leeg: de kopregel moet in rij 1 staan")
+        header = [_cell_text(v).strip() for v in first]
+        while header and not header[-1]:
+            header.pop()  # trailing empty header cells are formatting, not columns
+        records: list[tuple[int, list[str]]] = []
+        blank = 0
+        for number, row in enumerate(rows_iter, start=2):
+            values = [_cell_text(v) for v in row]
+            if not any(v.strip() for v in values):
+                blank += 1
+                continue
+            # Trailing empty cells beyond the header are layout, not values.
+            while len(values) > len(header) and not values[-1].strip():
+                values.pop()
+            values.extend([""] * (len(header) - len(values)))  # short rows: cells never written
+            records.append((number, values))
+    finally:
+        workbook.close()
+    return ReadResult(header, records, blank_rows=blank)
