@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.contract import FILE_SPECS, FileSpec, load_code_lists
-from pipelines.ingest.landing import Candidate, LandingScan
+from pipelines.ingest.landing import Candidate, LandingScan, scan_landing
 from pipelines.ingest.readers import ReadResult, RejectedFile, read_delivery
 from pipelines.ingest.validate import validation_sql
 
@@ -271,3 +271,21 @@ def open_pipeline_db(db_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(db_path))
     ensure_raw_zone(con)
     return con
+
+
+def ingest_landing(landing: Path, db_path: Path) -> list[DeliveryReport]:
+    """The whole raw-zone step outside Dagster: scan, name rejections, every file type.
+
+    The Dagster assets do the same per file type; this is for tests and tools.
+    """
+    scan = scan_landing(landing)
+    received_at = datetime.now()
+    con = open_pipeline_db(db_path)
+    try:
+        record_landing_scan(con, scan)
+        reports = record_name_rejections(con, scan, received_at)
+        for bestand in FILE_SPECS:
+            reports += ingest_bestand(con, scan, bestand, received_at)
+    finally:
+        con.close()
+    return reports

@@ -65,23 +65,28 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
         raise RejectedFile("tekencodering is geen UTF-8 en geen Windows-1252") from exc
 
 
-def detect_delimiter(header_line: str) -> str:
-    """The header names contain no delimiter, so the header line tells which one is used."""
-    counts = {d: header_line.count(d) for d in (";", ",")}
-    if counts[";"] == 0 and counts[","] == 0:
-        for other, label in OTHER_DELIMITERS.items():
-            if other in header_line:
-                raise RejectedFile(f"scheidingsteken '{label}' wordt niet geaccepteerd; gebruik ',' of ';'")
-        raise RejectedFile("geen scheidingsteken ',' of ';' gevonden in de kopregel")
-    return ";" if counts[";"] >= counts[","] else ","
+def detect_delimiter(lines: list[str]) -> str:
+    """Header names contain no delimiter, so the header line tells which one is used.
+
+    The first line with a `,` or `;` decides; when that is not line 1, the header check later
+    says the header is misplaced, which is the reason the sender needs to hear.
+    """
+    for line in lines:
+        counts = {d: line.count(d) for d in (";", ",")}
+        if counts[";"] or counts[","]:
+            return ";" if counts[";"] >= counts[","] else ","
+    for other, label in OTHER_DELIMITERS.items():
+        if lines and other in lines[0]:
+            raise RejectedFile(f"scheidingsteken '{label}' wordt niet geaccepteerd; gebruik ',' of ';'")
+    raise RejectedFile("geen scheidingsteken ',' of ';' gevonden in de kopregel")
 
 
 def read_csv(data: bytes) -> ReadResult:
     text, encoding = decode_csv_bytes(data)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    if not first_line.strip():
+    first_lines = text.split("\n", 11)[:10]
+    if not first_lines[0].strip():
         raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
-    delimiter = detect_delimiter(first_line)
+    delimiter = detect_delimiter(first_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     try:
         rows = list(reader)
