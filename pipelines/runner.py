@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.config import Paths
@@ -19,6 +19,7 @@ class RunOutcome:
     failed_step: str | None = None
     error: str | None = None
     result: object | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcome:
@@ -37,16 +38,35 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcom
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET_DAGSTER if quiet else None
         )
+        step_seconds = _step_seconds(instance, result.run_id)
     seconds = time.monotonic() - started
     if result.success:
-        return RunOutcome(True, seconds, result=result)
+        return RunOutcome(True, seconds, result=result, step_seconds=step_seconds)
     failed_step, error = None, None
     for event in result.all_events:
         if event.is_step_failure:
             failed_step = event.step_key
             error = _root_cause(event.step_failure_data.error)
             break
-    return RunOutcome(False, seconds, failed_step=failed_step, error=error or "onbekende fout", result=result)
+    return RunOutcome(
+        False, seconds, failed_step=failed_step, error=error or "onbekende fout", result=result,
+        step_seconds=step_seconds,
+    )
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall time of every step of the run, from the start and end events in the run's log."""
+    started: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            durations[event.step_key] = entry.timestamp - started[event.step_key]
+    return durations
 
 
 def _root_cause(error) -> str | None:

@@ -1,0 +1,105 @@
+"""Benchmark: the whole job at several scales, wall time per stage and peak memory.
+
+    python benchmarks/run_benchmark.py --scales 1 10 100
+
+Each scale runs in a fresh process (so start-up and memory are measured as a user meets them):
+write the demo feeds, then run the whole asset graph in-process. Targets on a 2-core machine
+(issue 2): scale 1 end to end under 30 s; scale 100 under 5 minutes and under 4 GB.
+Machines here are noisy: compare the ratios within one run rather than absolute seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGETS = {1: (30.0, None), 100: (300.0, 4096.0)}  # scale: (seconds end to end, MiB peak)
+
+
+def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) -> None:
+    started = time.monotonic()
+    from pipelines.demo import write_demo_feeds
+    from pipelines.runner import run_monitor
+
+    imported = time.monotonic()
+    landing, warehouse = Path(workdir) / "landing", Path(workdir) / "warehouse"
+    write_demo_feeds(landing, seed=seed, scale=scale)
+    generated = time.monotonic()
+    outcome = run_monitor(landing, warehouse)
+    finished = time.monotonic()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    queue.put({
+        "scale": scale, "success": outcome.success, "error": outcome.error,
+        "import_s": imported - started, "demo_s": generated - imported, "run_s": finished - generated,
+        "steps": outcome.step_seconds, "peak_mib": own, "peak_child_mib": children,
+        "db_mib": (warehouse / "lvv.duckdb").stat().st_size / 2**20 if (warehouse / "lvv.duckdb").exists() else 0,
+    })
+
+
+def measure(scale: int, seed: int) -> dict:
+    workdir = tempfile.mkdtemp(prefix=f"lvv-bench-{scale}-")
+    try:
+        context = multiprocessing.get_context("spawn")
+        queue = context.Queue()
+        process = context.Process(target=_measure, args=(scale, seed, workdir, queue))
+        process.start()
+        result = queue.get()
+        process.join()
+        return result
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_result(result: dict) -> None:
+    scale = result["scale"]
+    end_to_end = result["import_s"] + result["run_s"]
+    print(f"\n== scale {scale} ==  {'ok' if result['success'] else 'FAILED: ' + str(result['error'])}")
+    print(f"  start-up (imports)       {result['import_s']:7.1f} s")
+    print(f"  demo feeds written       {result['demo_s']:7.1f} s   (not part of the job)")
+    for step, seconds in sorted(result["steps"].items(), key=lambda kv: -kv[1]):
+        print(f"  step {step:<28}{seconds:7.1f} s")
+    print(f"  run, in-process total    {result['run_s']:7.1f} s")
+    print(f"  job end to end           {end_to_end:7.1f} s   (start-up + run)")
+    print(f"  peak memory              {result['peak_mib']:7.0f} MiB (python), {result['peak_child_mib']:.0f} MiB (largest child: dbt)")
+    print(f"  pipeline database        {result['db_mib']:7.1f} MiB")
+    target_s, target_mib = TARGETS.get(scale, (None, None))
+    if target_s:
+        verdict = "meets" if end_to_end <= target_s else "MISSES"
+        print(f"  target: under {target_s:.0f} s end to end -> {verdict}")
+    if target_mib:
+        peak = max(result["peak_mib"], result["peak_child_mib"])
+        print(f"  target: under {target_mib:.0f} MiB -> {'meets' if peak <= target_mib else 'MISSES'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100], help="population multipliers (default 1 10 100)")
+    parser.add_argument("--seed", type=int, default=20201117)
+    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    args = parser.parse_args()
+    results = []
+    for scale in args.scales:
+        print(f"running scale {scale} ...", file=sys.stderr, flush=True)
+        result = measure(scale, args.seed)
+        print_result(result)
+        results.append(result)
+    if len(results) > 1:
+        base = results[0]
+        print("\nratios against scale", base["scale"])
+        for result in results[1:]:
+            print(f"  scale {result['scale']}: run time x{result['run_s'] / base['run_s']:.1f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0 if all(r["success"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
