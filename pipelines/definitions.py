@@ -5,8 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_schedule
-from pipelines.defs.dbt_assets import dbt_resource, lvv_dbt_models
+from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts, dbt_resource, dbt_staging
 from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing_scan, rows_conserved
+from pipelines.defs.linkage_assets import person_linkage
 from pipelines.config import Paths
 from pipelines.defs.resources import WarehouseResource, warehouse_from_environment
 
@@ -18,7 +19,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         if paths else warehouse_from_environment()
     )
     return dg.Definitions(
-        assets=[landing_scan, *INGEST_ASSETS, delivery_ledger, lvv_dbt_models],
+        assets=[landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage, dbt_reconciliation_and_marts],
         asset_checks=[rows_conserved],
         jobs=[NIGHTLY_JOB],
         schedules=[nightly_schedule],

@@ -52,9 +52,7 @@ def ensure_manifest() -> Path:
     return manifest
 
 
-@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
-def lvv_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build` on the pipeline database: seeds, models and their tests."""
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # profiles.yml reads the database location from LVV_WAREHOUSE; dbt runs as a subprocess.
     os.environ["LVV_WAREHOUSE"] = str(warehouse.paths.warehouse)
     for event in dbt.cli(["build"], context=context).stream():
@@ -63,3 +61,18 @@ def lvv_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareh
         elif isinstance(event, dg.AssetCheckResult) and not event.passed:
             progress_logger.warning(f"dbt-test mislukt: {event.check_name} op {event.asset_key.to_user_string()}")
         yield event
+
+
+MANIFEST = ensure_manifest()
+
+
+@dbt_assets(manifest=MANIFEST, project=DBT_PROJECT, select="tag:voor_koppeling", name="dbt_staging")
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt build` of the seeds, the staging views and the knowledge-state tables (with their tests)."""
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(manifest=MANIFEST, project=DBT_PROJECT, exclude="tag:voor_koppeling", name="dbt_reconciliation_and_marts")
+def dbt_reconciliation_and_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt build` of everything after the linkage: reconciliation (intermediate) and the marts."""
+    yield from _build(context, dbt, warehouse)

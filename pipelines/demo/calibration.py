@@ -222,11 +222,10 @@ BASE_NATIONALITIES: dict[str, float] = {
 }
 PILOT_NATIONALITIES: dict[str, dict[str, float]] = {
     "amsterdam": BASE_NATIONALITIES,
-    "rotterdam": {**BASE_NATIONALITIES, "MAR": 9, "DZA": 6, "ALB": 3, "GEO": 3, "TUN": 2.5, "SRB": 1.5,
-                  "MKD": 1, "BIH": 1, "MNG": 2},
+    "rotterdam": {**BASE_NATIONALITIES, "MAR": 5, "DZA": 4, "ALB": 1.5, "GEO": 2, "TUN": 1.5},
     "utrecht": BASE_NATIONALITIES,
     "groningen": BASE_NATIONALITIES,
-    "eindhoven": {**BASE_NATIONALITIES, "MAR": 6, "DZA": 4, "GEO": 2.5, "ALB": 2.5, "TUN": 1.5},
+    "eindhoven": {**BASE_NATIONALITIES, "MAR": 4, "DZA": 3, "GEO": 2},
 }
 # Nationalities of persons known only nationally.
 NATIONAL_NATIONALITIES: dict[str, float] = {

@@ -1,0 +1,48 @@
+"""Pseudonyms: keyed HMAC-SHA256 with a secret from the environment.
+
+Identifiers (v_nummer, client_id, verblijf_id) never leave the restricted zone; what leaves it
+carries a pseudonym computed here. The secret comes from `LVV_PSEUDONYM_KEY`. In demo mode
+(`LVV_DEMO=1`, set by `lvv-monitor run --demo`) a visible demo key is used and outputs are
+marked as demo; outside demo mode a missing key is an error, never a silent default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+DEMO_KEY = "DEMO-SLEUTEL-alleen-voor-synthetische-demo-gegevens"
+KEY_ENV = "LVV_PSEUDONYM_KEY"
+DEMO_ENV = "LVV_DEMO"
+PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, no collisions at this population size
+
+
+class MissingPseudonymKey(RuntimeError):
+    pass
+
+
+def is_demo_mode() -> bool:
+    return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
+
+
+def pseudonym_key() -> bytes:
+    """The HMAC secret: LVV_PSEUDONYM_KEY, or the demo key in demo mode; else a clear error."""
+    key = os.environ.get(KEY_ENV, "")
+    if key:
+        return key.encode("utf-8")
+    if is_demo_mode():
+        return DEMO_KEY.encode("utf-8")
+    raise MissingPseudonymKey(
+        f"{KEY_ENV} is niet gezet. Zet een geheime sleutel (minstens 32 tekens), bijvoorbeeld "
+        f"`export {KEY_ENV}=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`, en bewaar "
+        "hem buiten de repository: dezelfde sleutel geeft elke nacht dezelfde pseudoniemen. "
+        f"Alleen voor de synthetische demo: `lvv-monitor run --demo` (of {DEMO_ENV}=1)."
+    )
+
+
+def pseudonymize(value: str, purpose: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of `purpose:value`; `purpose` keeps e.g. person and stay keys apart."""
+    secret = pseudonym_key() if key is None else key
+    digest = hmac.new(secret, f"{purpose}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_LENGTH]

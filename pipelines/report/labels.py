@@ -1,0 +1,129 @@
+"""Dutch names and plain-language definitions of every figure in the report.
+
+One place for the words, so the monitor table, the charts and the definitions at the end of
+the report always say the same thing. The definitions follow `shared/contract/MONITOR.md`.
+"""
+
+from __future__ import annotations
+
+# The columns of the monitor table, in MONITOR.md's order, grouped as the report shows them.
+# (column, short label, definition)
+MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
+    ("Opvang", (
+        ("capaciteit", "Capaciteit (plaatsen)",
+         "Het aantal opvangplaatsen dat in het convenant met de gemeente is afgesproken."),
+        ("ooit_opgevangen", "Ooit opgevangen",
+         "Het aantal personen binnen de doelgroep dat vanaf de start op 1 april 2019 tot en met de "
+         "peildatum in de LVV is ingestroomd. Iemand die vaker is opgevangen, telt één keer."),
+        ("aanwezig", "Aanwezig op de peildatum",
+         "Het aantal personen binnen de doelgroep dat op de peildatum in de LVV verblijft: "
+         "ingestroomd op of vóór de peildatum en niet op of vóór de peildatum uitgestroomd."),
+    )),
+    ("Uitstroom naar categorie (verblijven, vanaf de start)", (
+        ("bestendig_verblijf", "Bestendig verblijf",
+         "De gemeente meldt een verblijfsvergunning én de IND heeft een aanvraag ingewilligd "
+         "tussen de instroom en 30 dagen na de uitstroom."),
+        ("terugkeer", "Terugkeer naar land van herkomst",
+         "De DT&V heeft een aantoonbaar zelfstandig of gedwongen vertrek naar het land van "
+         "herkomst geregistreerd tussen de instroom en 30 dagen na de uitstroom."),
+        ("doormigratie", "Doormigratie naar derde land",
+         "Als terugkeer, maar met een ander land dan het land van herkomst als bestemming."),
+        ("asielaanvraag_azc", "Asielaanvraag, naar azc",
+         "De persoon heeft een (herhaalde) asielaanvraag gedaan en is naar een azc van het COA "
+         "gegaan. Dit is geen bestendige oplossing: de uitkomst van de procedure is nog open."),
+        ("uitstel_art64", "Uitstel van vertrek (art. 64 Vw)",
+         "Tijdelijk uitstel van vertrek om medische redenen op grond van artikel 64 "
+         "Vreemdelingenwet 2000. Kan later nog tot een bestendige oplossing leiden."),
+        ("mob", "Met onbekende bestemming (MOB)",
+         "De persoon is vertrokken zonder dat bekend is waarheen, of de DT&V registreerde een "
+         "vertrek dat niet aantoonbaar is."),
+        ("terug_bbb", "Terug naar BBB",
+         "De persoon is teruggegaan naar een Bed-Bad-Broodvoorziening."),
+        ("gedwongen_beeindigd", "Verblijf gedwongen beëindigd",
+         "De gemeente heeft het verblijf in de LVV beëindigd, bijvoorbeeld om gedrag of "
+         "omdat de persoon niet meewerkte."),
+        ("onbevestigd", "Onbevestigd",
+         "De gemeente meldt een verblijfsvergunning, terugkeer of doormigratie, maar de IND of "
+         "DT&V heeft (nog) geen passende beslissing of vertrek geregistreerd. Telt niet als "
+         "bestendige oplossing zolang de bevestiging ontbreekt."),
+        ("overig", "Overig",
+         "Andere redenen, zoals detentie, overlijden of overplaatsing."),
+        ("bestendig_totaal", "Bestendige oplossingen (totaal)",
+         "Bestendig verblijf + terugkeer + doormigratie: de oplossingen die het programma "
+         "als bestendig telt."),
+    )),
+    ("Begeleiding (personen aanwezig op de peildatum)", (
+        ("scenario_vertrek", "Scenario vertrek",
+         "Aanwezige personen voor wie het lokaal samenwerkingsoverleg (LSO) als laatste een "
+         "begeleidingsscenario gericht op vertrek heeft vastgesteld."),
+        ("scenario_verblijf", "Scenario verblijf",
+         "Aanwezige personen met als laatste een scenario gericht op verblijf in Nederland."),
+        ("scenario_geen", "Nog geen scenario",
+         "Aanwezige personen voor wie in het huidige verblijf nog geen scenario is vastgesteld."),
+        ("mrt_besproken", "Besproken in MRT",
+         "Personen binnen de doelgroep over wie het Multidisciplinair Review Team (MRT) op of "
+         "vóór de peildatum een advies heeft gegeven."),
+    )),
+    ("Buiten de doelgroep", (
+        ("buiten_doelgroep", "Opgevangen buiten de doelgroep",
+         "Personen die zijn opgevangen terwijl ze bij de instroom niet tot de doelgroep van het "
+         "convenant behoorden. Zij tellen in geen enkel ander cijfer mee."),
+    )),
+)
+
+MONITOR_KOLOMMEN: tuple[str, ...] = tuple(col for _, rows in MONITOR_GROEPEN for col, _, _ in rows)
+MONITOR_LABEL: dict[str, str] = {col: label for _, rows in MONITOR_GROEPEN for col, label, _ in rows}
+MONITOR_DEFINITIE: dict[str, str] = {col: text for _, rows in MONITOR_GROEPEN for col, _, text in rows}
+
+UITSTROOMCATEGORIEEN: tuple[str, ...] = (
+    "bestendig_verblijf", "terugkeer", "doormigratie", "asielaanvraag_azc", "uitstel_art64",
+    "mob", "terug_bbb", "gedwongen_beeindigd", "onbevestigd", "overig",
+)
+BESTENDIG: tuple[str, ...] = ("bestendig_verblijf", "terugkeer", "doormigratie")
+
+# The outflow chart per pilot groups the ten categories into seven, so a monthly bar stays
+# readable; the monitor table keeps all ten.
+UITSTROOM_GROEPEN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("bestendig", "Bestendige oplossing", BESTENDIG),
+    ("azc", "Asielaanvraag (azc)", ("asielaanvraag_azc",)),
+    ("art64", "Uitstel art. 64", ("uitstel_art64",)),
+    ("mob", "MOB", ("mob",)),
+    ("bbb_gedwongen", "BBB of gedwongen beëindigd", ("terug_bbb", "gedwongen_beeindigd")),
+    ("onbevestigd", "Onbevestigd", ("onbevestigd",)),
+    ("overig", "Overig", ("overig",)),
+)
+
+BUITEN_DOELGROEP_REDEN: dict[str, str] = {
+    "GEZIN": "Gezin met minderjarige kinderen (recht op Rijksopvang in gezinslocatie)",
+    "EU_BURGER": "EU-burger",
+    "INREISVERBOD_ZWAAR": "Zwaar inreisverbod (10 jaar of langer)",
+    "ONGEWENSTVERKLARING": "Ongewenstverklaring",
+    "DUBLINCLAIM": "Dublinclaim",
+    "RIJKSOPVANG": "Asielprocedure loopt (recht op Rijksopvang)",
+    "GEEN_REGIOBINDING": "Geen aantoonbare regiobinding",
+}
+
+AFWIJKING_UITSTROOM: dict[str, str] = {
+    "asielaanvraag_zonder_ind": "Asielaanvraag gemeld, maar geen herhaalde asielaanvraag bij de IND",
+    "art64_zonder_ind": "Uitstel art. 64 gemeld, maar geen inwilliging bij de IND",
+}
+
+ERNST_VOLGORDE: dict[str, int] = {"kritiek": 0, "hoog": 1, "fout": 1, "error": 1, "midden": 2,
+                                  "waarschuwing": 2, "warning": 2, "laag": 3, "info": 4}
+
+BRON_NAAM: dict[str, str] = {
+    "amsterdam": "Amsterdam", "rotterdam": "Rotterdam", "utrecht": "Utrecht",
+    "groningen": "Groningen", "eindhoven": "Eindhoven", "ind": "IND", "dtv": "DT&V",
+}
+
+
+def reden_label(code: str) -> str:
+    return BUITEN_DOELGROEP_REDEN.get(code, code.replace("_", " ").capitalize())
+
+
+def afwijking_label(code: str) -> str:
+    return AFWIJKING_UITSTROOM.get(code, code.replace("_", " ").capitalize())
+
+
+def bron_label(bron: str) -> str:
+    return BRON_NAAM.get(bron, bron)
