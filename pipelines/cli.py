@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import warnings
+from datetime import date
 from pathlib import Path
 
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
@@ -26,6 +27,7 @@ examples:
   lvv-monitor run                          demo feeds into ./data/landing (if empty) and run
   lvv-monitor run --landing /srv/lvv/landing --warehouse /srv/lvv/warehouse
   lvv-monitor status --warehouse /srv/lvv/warehouse
+  lvv-monitor monitor --peildatum 2020-11-01 --format csv
   lvv-monitor demo --landing /tmp/landing --scale 10
 """
 
@@ -84,7 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--landing", type=Path, help="landing folder to write into (default: $LVV_LANDING or ./data/landing)")
     demo.add_argument("--seed", type=int, default=20201117, help="random seed (default 20201117)")
     demo.add_argument("--scale", type=int, default=1, help="multiply the population by N, for benchmarks (default 1)")
+    monitor = commands.add_parser(
+        "monitor", help="the monitor table of MONITOR.md at a peildatum",
+        description="Print the monitor table: one row per pilot in the contract's order and `totaal` "
+        "last, with exactly the columns of MONITOR.md. By default the newest deliveries count "
+        "(corrections included); --as-reported uses only deliveries whose peildatum is on or before "
+        "the peildatum, so a past figure is reproduced exactly as it was known then.",
+    )
+    _add_path_options(monitor, landing=False)
+    monitor.add_argument("--peildatum", type=_date, required=True, help="the date of the figures, YYYY-MM-DD")
+    monitor.add_argument("--as-reported", action="store_true", help="only deliveries with a peildatum on or before --peildatum")
+    monitor.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                         help="table (for people, default), csv (plain, header row, for scripts) or json")
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2020-11-01") from None
 
 
 def _resolve_paths(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -145,6 +166,19 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_monitor(args: argparse.Namespace) -> int:
+    from pipelines.monitor_table import monitor_rows, render
+
+    _, warehouse = _resolve_paths(args)
+    try:
+        rows = monitor_rows(warehouse, args.peildatum, args.as_reported)
+    except FileNotFoundError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
+    print(render(rows, args.format, args.peildatum, args.as_reported), end="" if args.format == "csv" else "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = ProgressPrinter()
@@ -154,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     logger.propagate = False
     warnings.filterwarnings("ignore")  # library deprecation chatter is not for users of this command
     try:
-        return {"run": command_run, "status": command_status, "demo": command_demo}[args.command](args)
+        commands = {"run": command_run, "status": command_status, "demo": command_demo, "monitor": command_monitor}
+        return commands[args.command](args)
     finally:
         logger.removeHandler(handler)
 

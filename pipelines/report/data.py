@@ -56,6 +56,7 @@ class ReportData:
     afwijkingen: list[dict] | None  # fct_afwijkingen grouped; None: the table is not there
     is_demo: bool
     publicatie: dict = field(default_factory=dict)
+    zoals_gerapporteerd: bool = False  # the monitor table uses only deliveries known at the peildatum
 
     def monitor_rij(self, gemeente: str, rows: list[dict] | None = None) -> dict:
         for row in rows if rows is not None else self.monitor:
@@ -318,6 +319,7 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
         afwijkingen=afwijkingen,
         is_demo=demo,
         publicatie=pub,
+        zoals_gerapporteerd=as_reported,
     )
 
 

@@ -1,0 +1,408 @@
+"""Write the demo population as deliveries in a landing folder (FEEDS.md).
+
+Every source has its own messy-but-valid layout (`LAYOUTS`): encoding, delimiter, quoting,
+date and boolean spelling, header spelling, column order, CSV or XLSX. Every file is written
+under a hidden temporary name and renamed when complete, so a pipeline scanning the folder
+meanwhile never reads half a file. Output is byte-identical for the same seed and scale (XLSX
+timestamps are fixed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import re
+import zipfile
+from bisect import bisect_left
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from . import calibration as cal
+from .model import InvalidRow, Population
+from .population import DEFAULT_SEED, iter_replicas
+from .snapshots import FILE_KEYS, apply_correction, columns_for, corrections_by_key, file_name, snapshot_records
+
+DATE_COLUMNS = frozenset({"geboortedatum", "instroomdatum", "uitstroomdatum", "datum", "aanvraagdatum", "beslisdatum",
+                          "ingangsdatum", "einddatum", "startdatum", "vertrekdatum"})
+BOOLEAN_COLUMNS = frozenset({"regiobinding"})
+CODE_COLUMNS = frozenset({"geslacht", "nationaliteit", "samenstelling", "herkomst", "uitstroomreden", "gebeurtenis",
+                          "soort", "beslissing", "maatregel", "vertrekwijze", "bestemming", "land"})
+
+DATE_FORMATS: dict[str, Callable[[date], str]] = {
+    "iso": date.isoformat,
+    "dd-mm-yyyy": lambda d: f"{d.day:02d}-{d.month:02d}-{d.year}",
+    "d-m-yyyy": lambda d: f"{d.day}-{d.month}-{d.year}",
+    "dd/mm/yyyy": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}",
+}
+
+# XLSX: fixed timestamps so the bytes only depend on seed and scale.
+XLSX_TIMESTAMP = datetime(2021, 2, 1, 6, 0, 0)
+ZIP_DATE_TIME = (2021, 2, 1, 6, 0, 0)
+
+EINDHOVEN_HEADERS = {
+    "client_id": "Client_Id", "verblijf_id": "Verblijf_ID", "v_nummer": "V_Nummer", "geboortedatum": "GeboorteDatum",
+    "geslacht": "Geslacht", "nationaliteit": "NATIONALITEIT", "samenstelling": "Samenstelling",
+    "instroomdatum": "InstroomDatum", "herkomst": "herkomst", "regiobinding": "RegioBinding",
+    "uitstroomdatum": "UitstroomDatum", "uitstroomreden": "UitstroomReden", "datum": "Datum", "gebeurtenis": "GebeurTenis",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one source spells one file."""
+
+    fmt: str = "csv"  # csv | xlsx
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quoting: int = csv.QUOTE_MINIMAL
+    lineterminator: str = "\n"
+    dates: str = "iso"
+    booleans: tuple[str, str] = ("true", "false")
+    lower_codes: bool = False
+    headers: dict[str, str] | None = None
+    header_case: str = "lower"  # lower | upper-padded
+    first_columns: tuple[str, ...] = ()  # moved to the front
+    sheet: str = "Blad1"
+    notes: tuple[str, ...] = field(default=())  # a second worksheet (XLSX)
+
+    def header(self, column: str) -> str:
+        if self.headers is not None:
+            return self.headers.get(column, column)
+        return f" {column.upper()} " if self.header_case == "upper-padded" else column
+
+    def order(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        return self.first_columns + tuple(c for c in columns if c not in self.first_columns)
+
+
+_AMSTERDAM = Layout(encoding="utf-8-sig", delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n",
+                    dates="dd-mm-yyyy", booleans=("ja", "nee"), header_case="upper-padded")
+_UTRECHT = Layout(encoding="cp1252", delimiter=";", lineterminator="\r\n", dates="d-m-yyyy", booleans=("J", "N"))
+_GRONINGEN = Layout(lower_codes=True)
+_EINDHOVEN = Layout(delimiter=";", dates="dd/mm/yyyy", booleans=("1", "0"), headers=EINDHOVEN_HEADERS)
+
+LAYOUTS: dict[tuple[str, str], Layout] = {
+    ("amsterdam", "verblijven"): _AMSTERDAM,
+    ("amsterdam", "trajecten"): _AMSTERDAM,
+    ("rotterdam", "verblijven"): Layout(fmt="xlsx", booleans=("Ja", "Nee"), sheet="Verblijven", notes=(
+        "Toelichting", "Export uit het cliëntvolgsysteem van de LVV Rotterdam (synthetische demodata).",
+        "Het eerste werkblad bevat de levering; dit werkblad is geen data.")),
+    ("rotterdam", "trajecten"): Layout(),
+    ("utrecht", "verblijven"): _UTRECHT,
+    ("utrecht", "trajecten"): _UTRECHT,
+    ("groningen", "verblijven"): Layout(lower_codes=True, first_columns=("verblijf_id",)),
+    ("groningen", "trajecten"): _GRONINGEN,
+    ("eindhoven", "verblijven"): _EINDHOVEN,
+    ("eindhoven", "trajecten"): _EINDHOVEN,
+    ("ind", "procedures"): Layout(),
+    ("ind", "maatregelen"): Layout(fmt="xlsx", sheet="Maatregelen"),
+    ("dtv", "vertrekzaken"): Layout(delimiter=";"),
+}
+REJECTED_FILE = ("eindhoven", "trajecten", "20200231")  # peildatum 31 February: not a real date
+REJECTED_CONTENT_DATE = date(2020, 2, 29)  # what that file holds: the events up to then
+PARALLEL_FROM_SCALE = 5  # from this scale on, XLSX files are written by a second process
+
+
+def ext_of(bron: str, bestand: str) -> str:
+    return LAYOUTS[(bron, bestand)].fmt
+
+
+def _converter(layout: Layout, column: str) -> Callable[[object], object]:
+    if layout.fmt == "xlsx":
+        if column in BOOLEAN_COLUMNS:
+            yes, no = layout.booleans
+            return lambda v: None if v is None else (yes if v else no)
+        return lambda v: v  # dates stay dates: real Excel date cells; text stays text
+    if column in DATE_COLUMNS:
+        fmt, cache = DATE_FORMATS[layout.dates], {}
+
+        def date_text(v):
+            if v is None:
+                return ""
+            text = cache.get(v)
+            if text is None:
+                text = cache[v] = fmt(v)
+            return text
+        return date_text
+    if column in BOOLEAN_COLUMNS:
+        yes, no = layout.booleans
+        return lambda v: "" if v is None else (yes if v else no)
+    if column in CODE_COLUMNS and layout.lower_codes:
+        return lambda v: "" if v is None else v.lower()
+    return lambda v: "" if v is None else v
+
+
+class Formatter:
+    """Canonical row (contract order) -> the values a source delivers, in its column order."""
+
+    def __init__(self, bron: str, bestand: str) -> None:
+        self.layout = LAYOUTS[(bron, bestand)]
+        self.columns = columns_for(bron, bestand)
+        order = self.layout.order(self.columns)
+        self.header = [self.layout.header(c) for c in order]
+        self._positions = {c: i for i, c in enumerate(order)}
+        self._plan = [(self.columns.index(c), _converter(self.layout, c)) for c in order]
+
+    def __call__(self, row: tuple) -> list:
+        return [conv(row[i]) for i, conv in self._plan]
+
+    def invalid(self, bad: InvalidRow) -> list:
+        values = self(bad.values + (None,) * (len(self.columns) - len(bad.values)))
+        for column, text in bad.raw:
+            values[self._positions[column]] = text
+        return values
+
+
+class _CsvSink:
+    def __init__(self, path: Path, layout: Layout, header: list[str]) -> None:
+        self.path, self.rows = path, 0
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.handle = open(self.tmp, "w", encoding=layout.encoding, newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.handle, delimiter=layout.delimiter, quoting=layout.quoting,
+                                 lineterminator=layout.lineterminator)
+        self.writer.writerow(header)
+
+    def write(self, rows: list) -> None:
+        self.writer.writerows(rows)
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _XlsxSink:
+    def __init__(self, path: Path, layout: Layout, header: list[str]) -> None:
+        from openpyxl import Workbook  # only needed for the XLSX files
+
+        self.path, self.layout, self.rows = path, layout, 0
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(layout.sheet)
+        self.sheet.append(header)
+
+    def write(self, rows: list) -> None:
+        append = self.sheet.append
+        for row in rows:
+            append(row)
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        if self.layout.notes:
+            notes = self.workbook.create_sheet(self.layout.notes[0])
+            for line in self.layout.notes[1:]:
+                notes.append([line])
+        props = self.workbook.properties
+        props.creator = props.lastModifiedBy = "LVV demo-generator"
+        props.created = props.modified = XLSX_TIMESTAMP
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_bytes(_stable_zip(buffer.getvalue()))
+        os.replace(tmp, self.path)
+
+    def abort(self) -> None:
+        pass
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same workbook with fixed member timestamps and document dates (openpyxl stamps the
+    save time into both)."""
+    stamp = XLSX_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            dst.writestr(member, content)
+    return out.getvalue()
+
+
+def _open_sink(landing: Path, bron: str, bestand: str, stamp: str, formatter: Formatter):
+    layout = formatter.layout
+    path = landing / bron / f"{bron}_{bestand}_{stamp}.{layout.fmt}"
+    sink = _XlsxSink if layout.fmt == "xlsx" else _CsvSink
+    return sink(path, layout, formatter.header)
+
+
+def _write_files(landing: Path, seed: int, scale: int, keys: tuple[tuple[str, str], ...],
+                 say: Callable[[str], None]) -> dict:
+    """Write the deliveries of `keys` at every peildatum; return what was written."""
+    landing = Path(landing)
+    formatters = {key: Formatter(*key) for key in keys}
+    sinks = {(key, d): _open_sink(landing, *key, f"{d:%Y%m%d}", formatters[key]) for key in keys for d in cal.PEILDATA}
+    written: dict = {"rows": {}, "invalid_rows": [], "rejected": [], "counts": {}}
+    counts = written["counts"]
+    try:
+        for k, rep in enumerate(iter_replicas(seed, scale)):
+            records = snapshot_records(rep)
+            fixes = corrections_by_key(rep.corrections)
+            for key in keys:
+                _write_replica(key, records[key], fixes[key], formatters[key], sinks)
+            if k == 0:
+                written["invalid_rows"] = _write_invalid_rows(rep.invalid_rows, keys, formatters, sinks, landing)
+                if ("eindhoven", "trajecten") in keys:
+                    written["rejected"].append(_write_rejected(landing, records, formatters))
+            _count(rep, counts)
+            if say and (scale <= 10 or (k + 1) % 10 == 0):
+                say(f"populatie {k + 1}/{scale} opgebouwd en geschreven")
+        for (key, d), sink in sinks.items():
+            sink.close()
+            written["rows"][f"{key[0]}/{sink.path.name}"] = sink.rows
+            if say:
+                say(f"{key[0]}/{sink.path.name}: {sink.rows} rijen")
+    except BaseException:
+        for sink in sinks.values():
+            sink.abort()
+        raise
+    return written
+
+
+def _write_replica(key, records, fixes, formatter: Formatter, sinks) -> None:
+    """One replica's rows into the seven deliveries of one (bron, bestand)."""
+    prepared = []
+    for rec in records:
+        i = bisect_left(cal.PEILDATA, rec.start)  # the first delivery that holds the record
+        if i == len(cal.PEILDATA):
+            continue
+        needs_masked = rec.done is None or cal.PEILDATA[i] < rec.done
+        needs_full = rec.done is not None and rec.done <= cal.LAST_PEILDATUM
+        prepared.append((rec, formatter(rec.masked) if needs_masked else None,
+                         formatter(rec.full) if needs_full else None))
+    for d in cal.PEILDATA:
+        rows = []
+        for rec, masked, full in prepared:
+            if rec.start > d:
+                continue
+            fix = [c for c in fixes.get(rec.key, ()) if d in c.peildata] if fixes else None
+            if fix:
+                row = rec.at(d)
+                for c in fix:
+                    row = apply_correction(row, formatter.columns, c)
+                rows.append(formatter(row))
+            else:
+                rows.append(full if rec.done is not None and rec.done <= d else masked)
+        sinks[(key, d)].write(rows)
+
+
+def _write_invalid_rows(invalid: list[InvalidRow], keys, formatters, sinks, landing: Path) -> list[dict]:
+    out = []
+    for bad in invalid:
+        key = (bad.bron, bad.bestand)
+        if key not in keys:
+            continue
+        sink = sinks[(key, bad.peildatum)]
+        if formatters[key].layout.fmt != "csv":  # pragma: no cover - the invalid rows are all in CSV files
+            raise ValueError(f"invalid row for an XLSX file: {key}")
+        sink.write([formatters[key].invalid(bad)])
+        out.append({"file": f"{bad.bron}/{sink.path.name}", "row_number": sink.rows + 1, "reason": bad.reason})
+    return out
+
+
+def _write_rejected(landing: Path, records, formatters) -> dict:
+    """A delivery whose name has no real peildatum (31 February): to be rejected whole."""
+    bron, bestand, stamp = REJECTED_FILE
+    formatter = formatters[(bron, bestand)]
+    path = landing / bron / f"{bron}_{bestand}_{stamp}.csv"
+    sink = _CsvSink(path, formatter.layout, formatter.header)
+    sink.write([formatter(r.at(REJECTED_CONTENT_DATE)) for r in records[(bron, bestand)] if r.start <= REJECTED_CONTENT_DATE])
+    sink.close()
+    return {"file": f"{bron}/{path.name}", "reason": "peildatum 20200231 in de bestandsnaam is geen bestaande datum"}
+
+
+def _count(rep: Population, counts: dict) -> None:
+    def add(name: str, n: int) -> None:
+        counts[name] = counts.get(name, 0) + n
+    add("persons", sum(1 for p in rep.persons if p.lvv))
+    add("national_only_persons", sum(1 for p in rep.persons if not p.lvv))
+    add("stays", len(rep.stays))
+    add("stays_in_scope", sum(1 for s in rep.stays if s.in_scope))
+    add("events", sum(len(s.events) for s in rep.stays))
+    add("procedures", sum(len(p.procedures) for p in rep.persons))
+    add("maatregelen", sum(len(p.maatregelen) for p in rep.persons))
+    add("vertrekzaken", sum(len(p.vertrekzaken) for p in rep.persons))
+    add("corrections", len(rep.corrections))
+
+
+LEESMIJ = """Demo-landingsmap van de landelijke monitor LVV
+==============================================
+
+Alle gegevens in deze map zijn synthetisch (seed {seed}, schaal {scale}): ze beschrijven geen
+bestaande personen. Elke bronmap bevat volledige momentopnamen per peildatum, in de opmaak die
+het leveringscontract (FEEDS.md) toestaat. Dit bestand staat in de hoofdmap en is zelf geen
+levering; de pijplijn slaat het over, net als lock-bestanden (~$...) en verborgen bestanden.
+"""
+# An Office owner file ("~$name.xlsx"): the user name, padded, in ANSI and UTF-16. Not a workbook.
+LOCK_FILE_BYTES = bytes([8]) + b"lvv-demo" + b" " * 45 + bytes([8, 0]) + "lvv-demo".encode("utf-16-le") + b"\x20\x00" * 46
+DS_STORE_BYTES = b"\x00\x00\x00\x01Bud1" + bytes(56)
+
+
+def _write_extras(landing: Path, seed: int, scale: int) -> list[str]:
+    extras = {
+        landing / "LEESMIJ.txt": LEESMIJ.format(seed=seed, scale=scale).encode("utf-8"),
+        landing / "rotterdam" / "~$rotterdam_verblijven_20201101.xlsx": LOCK_FILE_BYTES,
+        landing / "rotterdam" / ".DS_Store": DS_STORE_BYTES,
+    }
+    for path, data in extras.items():
+        path.write_bytes(data)
+    return [path.relative_to(landing).as_posix() for path in extras]
+
+
+def write_demo_feeds(landing: Path, seed: int = DEFAULT_SEED, scale: int = 1,
+                     progress: Callable[[str], None] | None = None) -> dict:
+    """Write a complete landing folder of synthetic deliveries and return a summary.
+
+    Deterministic: the same seed and scale give byte-identical files. `scale` N writes N
+    independent copies of the calibrated population (so every monitor figure except the
+    capacity is N times the letter's). Existing files with the same names are replaced;
+    nothing else in the folder is touched.
+    """
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    say = progress or (lambda _message: None)
+    landing = Path(landing)
+    for bron in cal.BRONNEN:
+        (landing / bron).mkdir(parents=True, exist_ok=True)
+    say(f"demo-populatie opbouwen en schrijven naar {landing} (seed {seed}, schaal {scale})")
+    xlsx_keys = tuple(k for k in FILE_KEYS if LAYOUTS[k].fmt == "xlsx")
+    csv_keys = tuple(k for k in FILE_KEYS if k not in xlsx_keys)
+    if scale >= PARALLEL_FROM_SCALE and (os.cpu_count() or 1) > 1:
+        # openpyxl is the slow part: a second process writes the XLSX files meanwhile (it builds
+        # the same deterministic population itself, so nothing needs to be sent to it).
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            xlsx_job = pool.submit(_write_files, landing, seed, scale, xlsx_keys, None)
+            written = _write_files(landing, seed, scale, csv_keys, say)
+            xlsx_written = xlsx_job.result()
+        written["rows"].update(xlsx_written["rows"])
+        say("XLSX-bestanden geschreven (tweede proces)")
+    else:
+        written = _write_files(landing, seed, scale, FILE_KEYS, say)
+    skipped = _write_extras(landing, seed, scale)
+    say("LEESMIJ.txt, lock-bestand en .DS_Store geschreven (horen overgeslagen te worden)")
+    rows = dict(sorted(written["rows"].items()))
+    counts = written["counts"]
+    return {
+        "landing": str(landing),
+        "seed": seed,
+        "scale": scale,
+        "peildata": [d.isoformat() for d in cal.PEILDATA],
+        **counts,
+        "national_persons": counts["persons"] + counts["national_only_persons"],
+        "deliveries": len(rows),
+        "files": len(rows) + len(written["rejected"]) + len(skipped),
+        "rows": rows,
+        "invalid_rows": written["invalid_rows"],
+        "rejected": written["rejected"],
+        "skipped": skipped,
+    }

@@ -1,0 +1,59 @@
+"""The monitor table of MONITOR.md at any peildatum (`lvv-monitor monitor`).
+
+Reads the published file `monitor.duckdb` when it exists (what analysts see), else the marts of
+the pipeline database. The figures come from the warehouse's own table macro
+`marts.monitor_op(peildatum, as_reported)`, so the command line and SQL can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.textual import format_csv, format_table
+
+MONITOR_COLUMNS = (
+    "gemeente", "capaciteit", "ooit_opgevangen", "aanwezig", "bestendig_verblijf", "terugkeer",
+    "doormigratie", "asielaanvraag_azc", "uitstel_art64", "mob", "terug_bbb", "gedwongen_beeindigd",
+    "onbevestigd", "overig", "bestendig_totaal", "scenario_vertrek", "scenario_verblijf", "scenario_geen",
+    "mrt_besproken", "buiten_doelgroep",
+)
+PUBLISHED_DB = "monitor.duckdb"
+PIPELINE_DB = "lvv.duckdb"
+
+
+def warehouse_database(warehouse: Path) -> Path:
+    for name in (PUBLISHED_DB, PIPELINE_DB):
+        if (warehouse / name).exists():
+            return warehouse / name
+    raise FileNotFoundError(
+        f"geen {PUBLISHED_DB} of {PIPELINE_DB} in {warehouse}; draai eerst `lvv-monitor run` "
+        "of geef met --warehouse de juiste map op"
+    )
+
+
+def monitor_rows(warehouse: Path, peildatum: date, as_reported: bool = False) -> list[dict]:
+    """One dict per pilot in the contract's order, `totaal` last, keyed by MONITOR.md's columns."""
+    con = duckdb.connect(str(warehouse_database(warehouse)), read_only=True)
+    try:
+        columns = ", ".join(MONITOR_COLUMNS)
+        rows = con.execute(
+            f"SELECT {columns} FROM marts.monitor_op(CAST(? AS DATE), ?)", [peildatum, as_reported]
+        ).fetchall()
+    finally:
+        con.close()
+    return [dict(zip(MONITOR_COLUMNS, (int(v) if isinstance(v, int) else v for v in row))) for row in rows]
+
+
+def render(rows: list[dict], fmt: str, peildatum: date, as_reported: bool) -> str:
+    values = [[row[c] for c in MONITOR_COLUMNS] for row in rows]
+    if fmt == "csv":
+        return format_csv(MONITOR_COLUMNS, values)
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    mode = "zoals gerapporteerd" if as_reported else "nieuwste leveringen"
+    title = f"Landelijke monitor LVV, peildatum {peildatum.isoformat()} ({mode})"
+    return f"{title}\n\n{format_table(MONITOR_COLUMNS, values)}"
