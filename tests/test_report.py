@@ -595,8 +595,10 @@ PAGE_CHECKS = r"""
     svgs: svgs.length,
     svgs_sized: svgs.filter(s => { const [w, h] = box(s); return w > 200 && h > 100; }).length,
     svgs_drawn: svgs.filter(s => s.querySelectorAll('path, rect, circle, polygon').length > 5).length,
-    svg_text_overflow: svgs.filter(s => { const vb = s.viewBox.baseVal; return [...s.querySelectorAll('text')]
-        .some(t => { const b = t.getBBox(); return b.x < -1 || b.x + b.width > vb.width + 1; }); }).map(s => s.id),
+    svg_text_overflow: svgs.filter(s => { const o = s.getBoundingClientRect(); return [...s.querySelectorAll('text')]
+        .some(t => { const b = t.getBoundingClientRect();
+                     return b.left < o.left - 1 || b.right > o.right + 1 || b.top < o.top - 1 || b.bottom > o.bottom + 1; });
+        }).map(s => s.id),
     tables: tables.length,
     tables_sized: tables.filter(t => { const [w, h] = box(t); return w > 100 && h > 30; }).length,
     tables_with_caption: tables.filter(t => t.caption && t.caption.textContent.trim()).length,

@@ -112,7 +112,7 @@ def _patroon_defs(chart_id: str, n: int) -> str:
         kleur = _kleur(i)
         soort = PATRONEN[i % len(PATRONEN)]
         over = "#000000" if _is_licht(kleur) else "#ffffff"
-        op = "0.55" if over == "#000000" else "0.75"
+        op = "0.4" if over == "#000000" else "0.7"
         pid = f"{chart_id}-p{i}"
         if soort == "vol":
             parts.append(f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="8" height="8">'
@@ -121,7 +121,7 @@ def _patroon_defs(chart_id: str, n: int) -> str:
         rot = {"diagonaal": 45, "tegendiagonaal": -45, "horizontaal": 90, "verticaal": 0}.get(soort, 0)
         body = f'<rect width="8" height="8" fill="{kleur}"/>'
         if soort in ("diagonaal", "tegendiagonaal", "horizontaal", "verticaal"):
-            body += f'<line x1="2" y1="0" x2="2" y2="8" stroke="{over}" stroke-opacity="{op}" stroke-width="2"/>'
+            body += f'<line x1="2" y1="0" x2="2" y2="8" stroke="{over}" stroke-opacity="{op}" stroke-width="1.6"/>'
         elif soort == "stippen":
             body += f'<circle cx="2" cy="2" r="1.5" fill="{over}" fill-opacity="{op}"/>' \
                     f'<circle cx="6" cy="6" r="1.5" fill="{over}" fill-opacity="{op}"/>'
