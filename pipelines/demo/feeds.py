@@ -159,16 +159,15 @@ class Formatter:
 
 class _CsvSink:
     def __init__(self, path: Path, layout: Layout, header: list[str]) -> None:
-        self.path, self.rows = path, 0
+        self.path, self.layout, self.rows = path, layout, 0
         self.tmp = path.with_name(f".{path.name}.tmp")
         self.handle = open(self.tmp, "w", encoding=layout.encoding, newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle, delimiter=layout.delimiter, quoting=layout.quoting,
-                                 lineterminator=layout.lineterminator)
-        self.writer.writerow(header)
+        self.handle.write(render_csv(layout, [header])[0])
 
-    def write(self, rows: list) -> None:
-        self.writer.writerows(rows)
-        self.rows += len(rows)
+    def write(self, lines: list[str]) -> None:
+        """Rendered lines (see `render_csv`)."""
+        self.handle.write("".join(lines))
+        self.rows += len(lines)
 
     def close(self) -> None:
         self.handle.close()
@@ -177,6 +176,18 @@ class _CsvSink:
     def abort(self) -> None:
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def render_csv(layout: Layout, rows: list[list]) -> list[str]:
+    """Each row as one CSV line of this layout, written by the csv module."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=layout.delimiter, quoting=layout.quoting,
+               lineterminator=layout.lineterminator).writerows(rows)
+    terminator = layout.lineterminator
+    lines = [line + terminator for line in buffer.getvalue().split(terminator)[:-1]]
+    if len(lines) != len(rows):  # pragma: no cover - no value holds a line break
+        raise ValueError("a value contains a line break")
+    return lines
 
 
 class _XlsxSink:
@@ -237,27 +248,26 @@ def _open_sink(landing: Path, bron: str, bestand: str, stamp: str, formatter: Fo
 
 
 def _write_files(landing: Path, seed: int, scale: int, keys: tuple[tuple[str, str], ...],
-                 say: Callable[[str], None]) -> dict:
+                 say: Callable[[str], None] | None) -> dict:
     """Write the deliveries of `keys` at every peildatum; return what was written."""
     landing = Path(landing)
     formatters = {key: Formatter(*key) for key in keys}
     sinks = {(key, d): _open_sink(landing, *key, f"{d:%Y%m%d}", formatters[key]) for key in keys for d in cal.PEILDATA}
     written: dict = {"rows": {}, "invalid_rows": [], "rejected": [], "counts": {}}
-    counts = written["counts"]
     try:
         for k, rep in enumerate(iter_replicas(seed, scale)):
-            records = snapshot_records(rep)
+            records = snapshot_records(rep, keys)
             fixes = corrections_by_key(rep.corrections)
             for key in keys:
                 _write_replica(key, records[key], fixes[key], formatters[key], sinks)
             if k == 0:
-                written["invalid_rows"] = _write_invalid_rows(rep.invalid_rows, keys, formatters, sinks, landing)
+                written["invalid_rows"] = _write_invalid_rows(rep.invalid_rows, keys, formatters, sinks)
                 if ("eindhoven", "trajecten") in keys:
                     written["rejected"].append(_write_rejected(landing, records, formatters))
-            _count(rep, counts)
+            _count(rep, written["counts"])
             if say and (scale <= 10 or (k + 1) % 10 == 0):
                 say(f"populatie {k + 1}/{scale} opgebouwd en geschreven")
-        for (key, d), sink in sinks.items():
+        for (key, _d), sink in sinks.items():
             sink.close()
             written["rows"][f"{key[0]}/{sink.path.name}"] = sink.rows
             if say:
@@ -270,33 +280,45 @@ def _write_files(landing: Path, seed: int, scale: int, keys: tuple[tuple[str, st
 
 
 def _write_replica(key, records, fixes, formatter: Formatter, sinks) -> None:
-    """One replica's rows into the seven deliveries of one (bron, bestand)."""
-    prepared = []
+    """One replica's rows into the seven deliveries of one (bron, bestand). Every version of a
+    record (incomplete, complete, corrected) is rendered once; a delivery picks its version."""
+    peildata, n = cal.PEILDATA, len(cal.PEILDATA)
+    rows: list[list] = []
+    items: list[tuple[int, int, int, int]] = []  # (first delivery, first complete delivery, masked, full)
+    overrides: dict[tuple[int, int], int] = {}  # (item, delivery) -> row of a corrected version
     for rec in records:
-        i = bisect_left(cal.PEILDATA, rec.start)  # the first delivery that holds the record
-        if i == len(cal.PEILDATA):
+        i0 = bisect_left(peildata, rec.start)
+        if i0 == n:
             continue
-        needs_masked = rec.done is None or cal.PEILDATA[i] < rec.done
-        needs_full = rec.done is not None and rec.done <= cal.LAST_PEILDATUM
-        prepared.append((rec, formatter(rec.masked) if needs_masked else None,
-                         formatter(rec.full) if needs_full else None))
-    for d in cal.PEILDATA:
-        rows = []
-        for rec, masked, full in prepared:
-            if rec.start > d:
-                continue
-            fix = [c for c in fixes.get(rec.key, ()) if d in c.peildata] if fixes else None
-            if fix:
-                row = rec.at(d)
-                for c in fix:
-                    row = apply_correction(row, formatter.columns, c)
-                rows.append(formatter(row))
-            else:
-                rows.append(full if rec.done is not None and rec.done <= d else masked)
-        sinks[(key, d)].write(rows)
+        i1 = bisect_left(peildata, rec.done) if rec.done is not None else n
+        masked = full = -1
+        if i0 < i1:
+            rows.append(formatter(rec.masked))
+            masked = len(rows) - 1
+        if i1 < n:
+            rows.append(formatter(rec.full))
+            full = len(rows) - 1
+        if fixes and rec.key in fixes:
+            for j in range(i0, n):
+                applicable = [c for c in fixes[rec.key] if peildata[j] in c.peildata]
+                if applicable:
+                    row = rec.at(peildata[j])
+                    for c in applicable:
+                        row = apply_correction(row, formatter.columns, c)
+                    rows.append(formatter(row))
+                    overrides[(len(items), j)] = len(rows) - 1
+        items.append((i0, i1, masked, full))
+    lines = render_csv(formatter.layout, rows) if formatter.layout.fmt == "csv" else rows
+    for j, d in enumerate(peildata):
+        if overrides:
+            chosen = [lines[overrides.get((x, j), full if i1 <= j else masked)]
+                      for x, (i0, i1, masked, full) in enumerate(items) if i0 <= j]
+        else:
+            chosen = [lines[full if i1 <= j else masked] for i0, i1, masked, full in items if i0 <= j]
+        sinks[(key, d)].write(chosen)
 
 
-def _write_invalid_rows(invalid: list[InvalidRow], keys, formatters, sinks, landing: Path) -> list[dict]:
+def _write_invalid_rows(invalid: list[InvalidRow], keys, formatters, sinks) -> list[dict]:
     out = []
     for bad in invalid:
         key = (bad.bron, bad.bestand)
@@ -305,7 +327,7 @@ def _write_invalid_rows(invalid: list[InvalidRow], keys, formatters, sinks, land
         sink = sinks[(key, bad.peildatum)]
         if formatters[key].layout.fmt != "csv":  # pragma: no cover - the invalid rows are all in CSV files
             raise ValueError(f"invalid row for an XLSX file: {key}")
-        sink.write([formatters[key].invalid(bad)])
+        sink.write(render_csv(sink.layout, [formatters[key].invalid(bad)]))
         out.append({"file": f"{bad.bron}/{sink.path.name}", "row_number": sink.rows + 1, "reason": bad.reason})
     return out
 
@@ -316,7 +338,8 @@ def _write_rejected(landing: Path, records, formatters) -> dict:
     formatter = formatters[(bron, bestand)]
     path = landing / bron / f"{bron}_{bestand}_{stamp}.csv"
     sink = _CsvSink(path, formatter.layout, formatter.header)
-    sink.write([formatter(r.at(REJECTED_CONTENT_DATE)) for r in records[(bron, bestand)] if r.start <= REJECTED_CONTENT_DATE])
+    rows = [formatter(r.at(REJECTED_CONTENT_DATE)) for r in records[(bron, bestand)] if r.start <= REJECTED_CONTENT_DATE]
+    sink.write(render_csv(formatter.layout, rows))
     sink.close()
     return {"file": f"{bron}/{path.name}", "reason": "peildatum 20200231 in de bestandsnaam is geen bestaande datum"}
 

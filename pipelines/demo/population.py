@@ -36,8 +36,7 @@ L = cal.LAST_DAY.toordinal()
 EARLY = cal.PEILDATA[0].toordinal()
 
 
-def _d(ordinal: int) -> date:
-    return date.fromordinal(ordinal)
+_d = date.fromordinal
 
 
 def _o(y: int, m: int, d: int) -> int:
@@ -736,7 +735,7 @@ class _ReplicaBuilder:
                 self.zaak(p, start, vd, wijze, bestemming, land)
             else:
                 self.zaak(p, start)
-        if rng.random() < 0.04:
+        if rng.random() < 0.025:
             soort = rng.choice(("INREISVERBOD_ZWAAR", "ONGEWENSTVERKLARING", "DUBLINCLAIM"))
             ingang = self.r(anchor + 100, min(anchor + 4000, L))
             einde = ingang + self.r(200, 2500)

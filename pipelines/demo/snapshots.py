@@ -60,10 +60,13 @@ class SnapRecord:
         return self.full if self.done is not None and self.done <= peildatum else self.masked
 
 
-def snapshot_records(pop: Population) -> dict[tuple[str, str], list[SnapRecord]]:
-    """(bron, bestand) -> its records in file order."""
+def snapshot_records(pop: Population, keys: tuple[tuple[str, str], ...] = FILE_KEYS,
+                     ) -> dict[tuple[str, str], list[SnapRecord]]:
+    """(bron, bestand) -> its records in file order, for the files in `keys`."""
     out: dict[tuple[str, str], list[SnapRecord]] = {key: [] for key in FILE_KEYS}
     for s in pop.stays:
+        if (s.bron, "verblijven") not in keys and (s.bron, "trajecten") not in keys:
+            continue
         full = (s.client_id, s.verblijf_id, s.v_nummer, s.geboortedatum, s.geslacht, s.nationaliteit,
                 s.samenstelling, s.instroomdatum, s.herkomst, s.regiobinding, s.uitstroomdatum, s.uitstroomreden)
         if s.bron == "utrecht":
@@ -75,7 +78,8 @@ def snapshot_records(pop: Population) -> dict[tuple[str, str], list[SnapRecord]]
             row = (s.client_id, s.verblijf_id, e.datum, e.gebeurtenis)
             trajecten.append(SnapRecord(s.verblijf_id, e.datum, None, row, row))
     procedures, maatregelen, zaken = out[("ind", "procedures")], out[("ind", "maatregelen")], out[("dtv", "vertrekzaken")]
-    for p in pop.persons:
+    wanted = {("ind", "procedures"), ("ind", "maatregelen"), ("dtv", "vertrekzaken")} & set(keys)
+    for p in pop.persons if wanted else ():
         person = (p.v_nummer, p.geboortedatum, p.geslacht, p.nationaliteit)
         for x in p.procedures:
             full = (*person, x.procedure_id, x.soort, x.aanvraagdatum, x.beslissing, x.beslisdatum)

@@ -96,6 +96,7 @@ import duckdb
 DEFAULT_THRESHOLD = 0.99
 SECOND_BEST_MAX = 0.5  # `accepted`: the runner-up must be below this
 U_SAMPLE_PAIRS = 2_000_000  # pairs of national persons used to measure the u probabilities
+U_SAMPLE_PAIRS_V_NUMMER = 200_000  # of which for the v_nummer levels (Damerau-Levenshtein is slow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +135,7 @@ class _Comparison:
     exact: tuple[tuple[str, str], ...]  # (label, condition): u from value frequencies
     fuzzy: tuple[tuple[str, str, float], ...]  # (label, condition, m): u from pairs
     else_m: float
-
-    def labels(self) -> list[str]:
-        """Level labels in Splink's gamma order: 0 = else, then from the least to the most
-        similar level (Splink numbers the non-null levels from the top down, -1 is null)."""
-        return [label for label, _ in self.exact] + [label for label, _, _ in self.fuzzy] + ["anders"]
+    sample_pairs: int = U_SAMPLE_PAIRS  # at most this many pairs for the u of `fuzzy`
 
     def case_sql(self, left: str, right: str) -> str:
         """Level index (0 = null, 1.. = levels in order, last = anders) of a pair."""
@@ -160,6 +157,7 @@ _COMPARISONS: tuple[_Comparison, ...] = (
             ("2 verschillen", "damerau_levenshtein({l}, {r}) <= 2", 0.02),
         ),
         else_m=0.02,
+        sample_pairs=U_SAMPLE_PAIRS_V_NUMMER,
     ),
     _Comparison(
         column="geboortedatum",
@@ -323,22 +321,30 @@ def _measure_parameters(
         exact_u[col] = {int(level): float(uu) for level, uu, _ in rows}
         exact_share[col] = {int(level): float(share) for level, _, share in rows}
 
-    # Other levels: pairs of different persons, all of them or a deterministic sample.
+    # Other levels: pairs of different persons, all of them or a deterministic sample: persons
+    # in md5 order, each paired with the persons at fixed offsets (offset k: the k-th batch of
+    # `persons` pairs). A comparison with a smaller `sample_pairs` uses the first batches only.
     if persons * (persons - 1) <= U_SAMPLE_PAIRS:
         offsets = list(range(1, persons))
     else:
         count = max(1, math.ceil(U_SAMPLE_PAIRS / persons))
         offsets = sorted({1 + (i * (persons - 1)) // count for i in range(count)})
-    level_columns = ", ".join(f"{c.case_sql(f'a.{c.column}', f'b.{c.column}')} AS lvl_{c.column}" for c in _COMPARISONS)
+    sampled = [c for c in _COMPARISONS if c.fuzzy]
+    level_columns = ", ".join(
+        f"CASE WHEN o.batch < {max(1, math.ceil(c.sample_pairs / persons))} "
+        f"THEN {c.case_sql(f'a.{c.column}', f'b.{c.column}')} END AS lvl_{c.column}"
+        for c in sampled
+    )
     counts = ", ".join(
         f"count(*) FILTER (WHERE lvl_{c.column} = {i}) AS n_{c.column}_{i}"
-        for c in _COMPARISONS
-        for i in range(1, len(c.exact) + len(c.fuzzy) + 2)
+        for c in sampled
+        for i in range(len(c.exact) + 1, len(c.exact) + len(c.fuzzy) + 1)
     )
-    nonnull = ", ".join(f"count(*) FILTER (WHERE lvl_{c.column} > 0) AS nn_{c.column}" for c in _COMPARISONS)
+    nonnull = ", ".join(f"count(*) FILTER (WHERE lvl_{c.column} > 0) AS nn_{c.column}" for c in sampled)
     pairs_sql = f"""
         WITH r AS (SELECT *, row_number() OVER (ORDER BY md5(v_nummer), v_nummer) - 1 AS i FROM ({ref_sql})),
-        o AS (SELECT unnest({offsets!r}) AS offset_),
+        o AS (SELECT offset_, row_number() OVER (ORDER BY offset_) - 1 AS batch
+              FROM (SELECT unnest({offsets!r}) AS offset_)),
         p AS (
             SELECT {level_columns}
             FROM r AS a CROSS JOIN o JOIN r AS b ON b.i = (a.i + o.offset_) % {persons}
@@ -352,7 +358,7 @@ def _measure_parameters(
     for comp in _COMPARISONS:
         col = comp.column
         n_exact, n_fuzzy = len(comp.exact), len(comp.fuzzy)
-        nonnull_pairs = int(stats[f"nn_{col}"] or 0)
+        nonnull_pairs = int(stats.get(f"nn_{col}") or 0)
         floor = 0.5 / max(nonnull_pairs, 1)
         m_col: list[float] = []
         u_col: list[float] = []
@@ -363,7 +369,7 @@ def _measure_parameters(
             m_col.append(m_level)
             u_col.append(max(int(stats[f"n_{col}_{j}"]) / nonnull_pairs, floor) if nonnull_pairs else floor)
         m_col.append(comp.else_m)
-        u_col.append(max(1.0 - sum(u_col), floor))
+        u_col.append(max(1.0 - sum(u_col), floor if comp.fuzzy else _TINY))
         m[col] = m_col
         u[col] = u_col
     return _Parameters(reference, persons, pairs, m, u)
@@ -462,14 +468,14 @@ def probabilistic_matches(
     """
     del threshold  # the caller decides with `accepted(match, threshold)`
     with _quiet(con, quiet):
-        client_rows = con.execute(_clients_sql(clients)).to_arrow_table()
+        client_rows = con.sql(_clients_sql(clients)).to_arrow_table()
         if client_rows.num_rows == 0:
             return []
         kennisstanden = sorted(set(client_rows.column("kennisstand").to_pylist()))
         params = _measure_parameters(con, national, kennisstanden)
         if params is None:
             return []
-        national_rows = con.execute(_national_sql(national, kennisstanden)).to_arrow_table()
+        national_rows = con.sql(_national_sql(national, kennisstanden)).to_arrow_table()
     return _run_splink(client_rows, national_rows, params, quiet)
 
 

@@ -115,57 +115,88 @@ def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-MONITOR_MACRO = """
-CREATE OR REPLACE MACRO marts.monitor_op(peildatum, as_reported) AS TABLE
-WITH v AS (
-    SELECT i.*, u.uitstroomdatum, u.uitstroomcategorie
-    FROM marts.fct_instroom i LEFT JOIN marts.fct_uitstroom u USING (verblijf_key)
-    WHERE i.instroomdatum <= peildatum
-), sc AS (
-    SELECT verblijf_key, arg_max(scenario, datum) AS scenario
-    FROM marts.fct_scenario WHERE scenario IS NOT NULL AND datum <= peildatum GROUP BY verblijf_key
-), mrt AS (
-    SELECT DISTINCT persoon_key, bron FROM marts.fct_scenario WHERE gebeurtenis = 'MRT_ADVIES' AND datum <= peildatum
-), per AS (
-    SELECT p.bron, p.gemeente, p.capaciteit, p.volgorde,
-        count(DISTINCT v.persoon_key) FILTER (WHERE v.in_doelgroep) AS ooit_opgevangen,
-        count(DISTINCT v.persoon_key) FILTER (WHERE v.in_doelgroep AND (v.uitstroomdatum IS NULL OR v.uitstroomdatum > peildatum)) AS aanwezig,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'bestendig_verblijf') AS bestendig_verblijf,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'terugkeer') AS terugkeer,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'doormigratie') AS doormigratie,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'asielaanvraag_azc') AS asielaanvraag_azc,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'uitstel_art64') AS uitstel_art64,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'mob') AS mob,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'terug_bbb') AS terug_bbb,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'gedwongen_beeindigd') AS gedwongen_beeindigd,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'onbevestigd') AS onbevestigd,
-        count(*) FILTER (WHERE v.in_doelgroep AND v.uitstroomdatum <= peildatum AND v.uitstroomcategorie = 'overig') AS overig,
-        count(DISTINCT v.persoon_key) FILTER (WHERE v.in_doelgroep AND (v.uitstroomdatum IS NULL OR v.uitstroomdatum > peildatum) AND sc.scenario = 'vertrek') AS scenario_vertrek,
-        count(DISTINCT v.persoon_key) FILTER (WHERE v.in_doelgroep AND (v.uitstroomdatum IS NULL OR v.uitstroomdatum > peildatum) AND sc.scenario = 'verblijf') AS scenario_verblijf,
-        count(DISTINCT v.persoon_key) FILTER (WHERE v.in_doelgroep AND (v.uitstroomdatum IS NULL OR v.uitstroomdatum > peildatum) AND sc.scenario IS NULL) AS scenario_geen,
-        count(DISTINCT mrt.persoon_key) FILTER (WHERE v.in_doelgroep) AS mrt_besproken,
-        count(DISTINCT v.persoon_key) FILTER (WHERE NOT v.in_doelgroep) AS buiten_doelgroep
-    FROM marts.dim_pilot p
-    LEFT JOIN v ON v.bron = p.bron
-    LEFT JOIN sc ON sc.verblijf_key = v.verblijf_key
-    LEFT JOIN mrt ON mrt.persoon_key = v.persoon_key AND mrt.bron = v.bron
-    GROUP BY ALL
-), rows AS (
-    SELECT volgorde, gemeente, capaciteit, ooit_opgevangen, aanwezig, bestendig_verblijf, terugkeer, doormigratie,
-           asielaanvraag_azc, uitstel_art64, mob, terug_bbb, gedwongen_beeindigd, onbevestigd, overig,
-           bestendig_verblijf + terugkeer + doormigratie AS bestendig_totaal,
-           scenario_vertrek, scenario_verblijf, scenario_geen, mrt_besproken, buiten_doelgroep
-    FROM per
-    UNION ALL
-    SELECT 99, 'totaal', sum(capaciteit), sum(ooit_opgevangen), sum(aanwezig), sum(bestendig_verblijf), sum(terugkeer),
-           sum(doormigratie), sum(asielaanvraag_azc), sum(uitstel_art64), sum(mob), sum(terug_bbb),
-           sum(gedwongen_beeindigd), sum(onbevestigd), sum(overig),
-           sum(bestendig_verblijf + terugkeer + doormigratie), sum(scenario_vertrek), sum(scenario_verblijf),
-           sum(scenario_geen), sum(mrt_besproken), sum(buiten_doelgroep)
-    FROM per
-)
-SELECT * EXCLUDE (volgorde) FROM rows ORDER BY volgorde
+CATEGORY_SQL = """
+    CASE
+        WHEN {reden} = 'VERBLIJFSVERGUNNING' THEN
+            CASE WHEN {inwilliging} IS NOT NULL THEN 'bestendig_verblijf' ELSE 'onbevestigd' END
+        WHEN {reden} IN ('TERUGKEER', 'DOORMIGRATIE', 'MOB') THEN
+            coalesce({vertrek}, CASE WHEN {reden} = 'MOB' THEN 'mob' ELSE 'onbevestigd' END)
+        WHEN {reden} = 'ASIELAANVRAAG' THEN 'asielaanvraag_azc'
+        WHEN {reden} = 'UITSTEL_VERTREK_ART64' THEN 'uitstel_art64'
+        WHEN {reden} = 'BBB' THEN 'terug_bbb'
+        WHEN {reden} = 'GEDWONGEN_BEEINDIGD' THEN 'gedwongen_beeindigd'
+        WHEN {reden} = 'OVERIG' THEN 'overig'
+    END
 """
+CATEGORIES = [
+    "bestendig_verblijf", "terugkeer", "doormigratie", "asielaanvraag_azc", "uitstel_art64", "mob",
+    "terug_bbb", "gedwongen_beeindigd", "onbevestigd", "overig",
+]
+
+# A simplified monitor_op with the real one's signature and columns (peildatum, modus, then
+# MONITOR.md's columns): newest state only, persons distinct per pilot and nationally.
+MONITOR_MACRO = (
+    """
+CREATE OR REPLACE MACRO marts.monitor_op(p, as_reported) AS TABLE
+WITH v AS (
+    SELECT * FROM marts.mart_monitor_verblijven WHERE kennisstand = 'nieuwste' AND instroomdatum <= p
+), b AS (
+    SELECT verblijf_key,
+           min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS inwilliging,
+           arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS vertrek
+    FROM marts.mart_monitor_bewijs WHERE kennisstand = 'nieuwste' AND datum <= p GROUP BY verblijf_key
+), ended AS (
+    SELECT v.bron, v.verblijf_key, """ + CATEGORY_SQL.format(reden="v.uitstroomreden", inwilliging="b.inwilliging", vertrek="b.vertrek") + """ AS categorie
+    FROM v LEFT JOIN b USING (verblijf_key) WHERE v.in_doelgroep AND v.uitstroomdatum <= p
+), present AS (
+    SELECT * FROM v WHERE in_doelgroep AND (uitstroomdatum IS NULL OR uitstroomdatum > p)
+), sc AS (
+    SELECT present.bron, present.persoon_key,
+           coalesce(arg_max(g.gebeurtenis, g.datum) FILTER (WHERE g.gebeurtenis LIKE 'SCENARIO_%'), 'GEEN') AS scenario
+    FROM present LEFT JOIN marts.mart_monitor_gebeurtenissen g
+      ON g.kennisstand = 'nieuwste' AND g.verblijf_key = present.verblijf_key AND g.datum <= p
+    GROUP BY ALL
+), mrt AS (
+    SELECT DISTINCT v.bron, v.persoon_key FROM v JOIN marts.mart_monitor_gebeurtenissen g
+      ON g.kennisstand = 'nieuwste' AND g.verblijf_key = v.verblijf_key AND g.gebeurtenis = 'MRT_ADVIES' AND g.datum <= p
+    WHERE v.in_doelgroep
+), persons AS (
+    SELECT bron, count(DISTINCT persoon_key) FILTER (WHERE in_doelgroep) AS ooit_opgevangen,
+           count(DISTINCT persoon_key) FILTER (WHERE NOT in_doelgroep) AS buiten_doelgroep
+    FROM v GROUP BY GROUPING SETS ((bron), ())
+), pres AS (
+    SELECT bron, count(DISTINCT persoon_key) AS aanwezig FROM present GROUP BY GROUPING SETS ((bron), ())
+), outflow AS (
+    SELECT bron, """ + ", ".join(f"count(*) FILTER (WHERE categorie = '{c}') AS {c}" for c in CATEGORIES) + """
+    FROM ended GROUP BY GROUPING SETS ((bron), ())
+), scen AS (
+    SELECT bron, count(DISTINCT persoon_key) FILTER (WHERE scenario = 'SCENARIO_VERTREK') AS scenario_vertrek,
+           count(DISTINCT persoon_key) FILTER (WHERE scenario = 'SCENARIO_VERBLIJF') AS scenario_verblijf,
+           count(DISTINCT persoon_key) FILTER (WHERE scenario = 'GEEN') AS scenario_geen
+    FROM sc GROUP BY GROUPING SETS ((bron), ())
+), m AS (
+    SELECT bron, count(DISTINCT persoon_key) AS mrt_besproken FROM mrt GROUP BY GROUPING SETS ((bron), ())
+), rows_ AS (
+    SELECT bron, gemeente, capaciteit, volgorde FROM marts.dim_pilot
+    UNION ALL SELECT NULL, 'totaal', (SELECT sum(capaciteit) FROM marts.dim_pilot), 99
+)
+SELECT CAST(p AS DATE) AS peildatum, CASE WHEN as_reported THEN 'zoals_gerapporteerd' ELSE 'nieuwste' END AS modus,
+       r.gemeente, r.capaciteit,
+       coalesce(persons.ooit_opgevangen, 0) AS ooit_opgevangen, coalesce(pres.aanwezig, 0) AS aanwezig,
+       """ + ", ".join(f"coalesce(outflow.{c}, 0) AS {c}" for c in CATEGORIES) + """,
+       coalesce(outflow.bestendig_verblijf + outflow.terugkeer + outflow.doormigratie, 0) AS bestendig_totaal,
+       coalesce(scen.scenario_vertrek, 0) AS scenario_vertrek, coalesce(scen.scenario_verblijf, 0) AS scenario_verblijf,
+       coalesce(scen.scenario_geen, 0) AS scenario_geen, coalesce(m.mrt_besproken, 0) AS mrt_besproken,
+       coalesce(persons.buiten_doelgroep, 0) AS buiten_doelgroep
+FROM rows_ r
+LEFT JOIN persons ON persons.bron IS NOT DISTINCT FROM r.bron
+LEFT JOIN pres ON pres.bron IS NOT DISTINCT FROM r.bron
+LEFT JOIN outflow ON outflow.bron IS NOT DISTINCT FROM r.bron
+LEFT JOIN scen ON scen.bron IS NOT DISTINCT FROM r.bron
+LEFT JOIN m ON m.bron IS NOT DISTINCT FROM r.bron
+ORDER BY r.volgorde
+"""
+)
 
 
 def make_pipeline_db(path: Path, n_persons: int = 400, seed: int = 7, key: str = DEMO_KEY) -> Path:
@@ -275,18 +306,23 @@ def _raw_zone(con: duckdb.DuckDBPyConnection, stays: list[Stay]) -> None:
 
 
 def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> None:
+    rng = random.Random(11)
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.dim_pilot (bron VARCHAR, gemeentecode VARCHAR, gemeente VARCHAR, capaciteit INTEGER, volgorde INTEGER)")
-    con.executemany("INSERT INTO marts.dim_pilot VALUES (?, ?, ?, ?, ?)", PILOTS)
+    _insert(con, "marts.dim_pilot", [list(p) for p in PILOTS])
     con.execute(
-        "CREATE TABLE marts.dim_datum AS SELECT d::DATE AS datum, year(d) AS jaar, quarter(d) AS kwartaal, month(d) AS maand, "
-        "strftime(d, '%Y-%m') AS jaar_maand, day(d) = 1 AS is_maandbegin FROM range(DATE '2019-01-01', DATE '2022-01-01', INTERVAL 1 DAY) t(d)"
+        "CREATE TABLE marts.dim_datum AS SELECT CAST(d AS DATE) AS datum, year(d) AS jaar, quarter(d) AS kwartaal, "
+        "month(d) AS maand, strftime(d, '%Y-%m') AS jaar_maand, day(d) = 1 AS is_maandbegin "
+        "FROM range(DATE '2019-01-01', DATE '2022-01-01', INTERVAL 1 DAY) t(d)"
     )
+    con.execute("CREATE TABLE marts.mart_monitor_kennisstanden (kennisstand VARCHAR, tot_en_met DATE)")
+    _insert(con, "marts.mart_monitor_kennisstanden",
+            [[d.isoformat(), d] for d in PEILDATA] + [["nieuwste", date(9999, 12, 31)]])
 
     def person_key(s: Stay) -> str:
         return pseudonymize(s.v_nummer or f"{s.bron}:{s.client_id}", "persoon", key=secret)
 
-    instroom, uitstroom, scenario, persons = [], [], [], {}
+    instroom, verblijven, bewijs, events, scenario, persons = [], [], [], [], [], {}
     for s in stays:
         pk = person_key(s)
         vk = pseudonymize(f"{s.bron}:{s.verblijf_id}", "verblijf", key=secret)
@@ -298,24 +334,20 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
         if not s.regiobinding:
             reasons.append("GEEN_REGIOBINDING")
         in_scope = not reasons
-        age = _age(s.geboortedatum, s.instroomdatum)
         instroom.append([vk, pk, s.bron, s.instroomdatum, s.herkomst, s.samenstelling, s.geslacht, s.nationaliteit,
-                         age, s.nationaliteit in {"MAR", "DZA", "GEO", "ALB", "MNG"}, in_scope, reasons])
-        if s.uitstroomdatum:
-            category = CATEGORY_OF_REASON[s.uitstroomreden]
-            confirmed = None
-            if category == "bestendig_verblijf":
-                confirmed = "IND" if s.v_nummer else None
-            elif category in ("terugkeer", "doormigratie"):
-                confirmed = "DT&V" if s.v_nummer else None
-            if category in ("bestendig_verblijf", "terugkeer", "doormigratie") and confirmed is None:
-                category = "onbevestigd"
-            uitstroom.append([vk, pk, s.bron, s.instroomdatum, s.uitstroomdatum, s.uitstroomreden, category,
-                              category in ("bestendig_verblijf", "terugkeer", "doormigratie"),
-                              (s.uitstroomdatum - s.instroomdatum).days, in_scope, confirmed,
-                              s.nationaliteit if category == "terugkeer" else None, None])
+                         _age(s.geboortedatum, s.instroomdatum), s.nationaliteit in {"MAR", "DZA", "GEO", "ALB", "MNG"},
+                         in_scope, reasons])
+        verblijven.append(["nieuwste", vk, pk, s.bron, s.instroomdatum, s.uitstroomdatum, s.uitstroomreden, in_scope])
+        if s.v_nummer and s.uitstroomdatum:
+            lag = timedelta(days=rng.randrange(-10, 25))  # national records may come after the uitstroom
+            if s.uitstroomreden == "VERBLIJFSVERGUNNING":
+                bewijs.append(["nieuwste", vk, "inwilliging", s.uitstroomdatum + lag, None])
+            elif s.uitstroomreden in ("TERUGKEER", "DOORMIGRATIE"):
+                outcome = "terugkeer" if s.uitstroomreden == "TERUGKEER" else "doormigratie"
+                bewijs.append(["nieuwste", vk, "vertrek", s.uitstroomdatum + lag, outcome])
         previous = None
         for when, what in sorted(s.events):
+            events.append(["nieuwste", vk, when, what])
             kind = {"SCENARIO_VERTREK": "vertrek", "SCENARIO_VERBLIJF": "verblijf"}.get(what)
             scenario.append([vk, pk, s.bron, when, what, kind, kind is not None and kind != previous, when, None])
             previous = kind or previous
@@ -323,6 +355,16 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
         p["stays"] += 1
         p["pilots"].add(s.bron)
         p["first"] = min(p["first"], s.instroomdatum)
+
+    con.execute(
+        """CREATE TABLE marts.mart_monitor_verblijven (kennisstand VARCHAR, verblijf_key VARCHAR, persoon_key VARCHAR,
+           bron VARCHAR, instroomdatum DATE, uitstroomdatum DATE, uitstroomreden VARCHAR, in_doelgroep BOOLEAN)"""
+    )
+    _insert(con, "marts.mart_monitor_verblijven", verblijven)
+    con.execute("CREATE TABLE marts.mart_monitor_bewijs (kennisstand VARCHAR, verblijf_key VARCHAR, soort_bewijs VARCHAR, datum DATE, uitkomst VARCHAR)")
+    _insert(con, "marts.mart_monitor_bewijs", bewijs)
+    con.execute("CREATE TABLE marts.mart_monitor_gebeurtenissen (kennisstand VARCHAR, verblijf_key VARCHAR, datum DATE, gebeurtenis VARCHAR)")
+    _insert(con, "marts.mart_monitor_gebeurtenissen", events)
     con.execute(
         """CREATE TABLE marts.fct_instroom (verblijf_key VARCHAR, persoon_key VARCHAR, bron VARCHAR, instroomdatum DATE,
            herkomst VARCHAR, samenstelling VARCHAR, geslacht VARCHAR, nationaliteit VARCHAR, leeftijd_bij_instroom INTEGER,
@@ -330,33 +372,43 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
     )
     _insert(con, "marts.fct_instroom", instroom)
     con.execute(
-        """CREATE TABLE marts.fct_uitstroom (verblijf_key VARCHAR, persoon_key VARCHAR, bron VARCHAR, instroomdatum DATE,
-           uitstroomdatum DATE, uitstroomreden VARCHAR, uitstroomcategorie VARCHAR, is_bestendige_oplossing BOOLEAN,
-           dagen_in_lvv INTEGER, in_doelgroep BOOLEAN, bevestigd_door VARCHAR, vertrekland VARCHAR, afwijking VARCHAR)"""
+        """CREATE TABLE marts.fct_uitstroom AS
+           WITH b AS (
+               SELECT verblijf_key, min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS inwilliging,
+                      arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS vertrek
+               FROM marts.mart_monitor_bewijs WHERE kennisstand = 'nieuwste' GROUP BY verblijf_key
+           ), c AS (
+               SELECT v.*, """ + CATEGORY_SQL.format(reden="v.uitstroomreden", inwilliging="b.inwilliging", vertrek="b.vertrek") + """ AS categorie,
+                      CASE WHEN b.inwilliging IS NOT NULL THEN 'IND' WHEN b.vertrek IS NOT NULL THEN 'DT&V' END AS bevestigd_door
+               FROM marts.mart_monitor_verblijven v LEFT JOIN b USING (verblijf_key)
+               WHERE v.kennisstand = 'nieuwste' AND v.uitstroomdatum IS NOT NULL
+           )
+           SELECT verblijf_key, persoon_key, bron, instroomdatum, uitstroomdatum, uitstroomreden,
+                  categorie AS uitstroomcategorie,
+                  categorie IN ('bestendig_verblijf', 'terugkeer', 'doormigratie') AS is_bestendige_oplossing,
+                  date_diff('day', instroomdatum, uitstroomdatum) AS dagen_in_lvv, in_doelgroep, bevestigd_door,
+                  CAST(NULL AS VARCHAR) AS vertrekland, CAST(NULL AS VARCHAR) AS afwijking
+           FROM c ORDER BY uitstroomdatum, verblijf_key"""
     )
-    _insert(con, "marts.fct_uitstroom", uitstroom)
     con.execute(
         """CREATE TABLE marts.fct_scenario (verblijf_key VARCHAR, persoon_key VARCHAR, bron VARCHAR, datum DATE,
            gebeurtenis VARCHAR, scenario VARCHAR, is_wijziging BOOLEAN, geldig_van DATE, geldig_tot DATE)"""
     )
-    if scenario:
-        _insert(con, "marts.fct_scenario", scenario)
+    _insert(con, "marts.fct_scenario", scenario)
     con.execute(
         """CREATE TABLE marts.dim_persoon (persoon_key VARCHAR, geslacht VARCHAR, nationaliteit VARCHAR,
            leeftijd_bij_eerste_instroom INTEGER, eerste_instroomdatum DATE, aantal_verblijven INTEGER, aantal_pilots INTEGER,
            eerdere_vertrekprocedures INTEGER, gekoppeld BOOLEAN, koppelmethode VARCHAR)"""
     )
-    rng = random.Random(11)
     _insert(
         con, "marts.dim_persoon",
         [[pk, p["s"].geslacht, p["s"].nationaliteit, _age(p["s"].geboortedatum, p["first"]), p["first"], p["stays"],
-          len(p["pilots"]), rng.choices([0, 1, 2, 3, 5], weights=[60, 20, 10, 6, 4])[0], p["s"].v_nummer is not None,
-          "v_nummer" if p["s"].v_nummer else None] for pk, p in persons.items()],
+          len(p["pilots"]),
+          rng.choices([0, 1, 2, 3, 5], weights=[60, 20, 10, 6, 4])[0] if p["s"].v_nummer else None,
+          p["s"].v_nummer is not None, "v_nummer" if p["s"].v_nummer else None] for pk, p in persons.items()],
     )
     con.execute(MONITOR_MACRO)
-    con.execute("CREATE TABLE marts.fct_monitor AS SELECT DATE '2020-11-01' AS peildatum, 'nieuwste' AS modus, * FROM marts.monitor_op(DATE '2020-11-01', false)")
-    for peildatum in PEILDATA:
-        if peildatum != date(2020, 11, 1):
-            con.execute(
-                f"INSERT INTO marts.fct_monitor SELECT DATE '{peildatum}', 'nieuwste', * FROM marts.monitor_op(DATE '{peildatum}', false)"
-            )
+    selects = " UNION ALL ".join(
+        f"SELECT * FROM marts.monitor_op(DATE '{d.isoformat()}', false)" for d in PEILDATA
+    )
+    con.execute(f"CREATE TABLE marts.fct_monitor AS {selects}")

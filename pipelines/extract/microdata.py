@@ -1,0 +1,248 @@
+"""The microdata of an evaluation extract: one row per stay, k-anonymous on the quasi-identifiers.
+
+Read from the published file only (`monitor.duckdb`, schema `marts`), in the newest state
+(`kennisstand = 'nieuwste'`), at a peildatum P:
+
+- every stay that started on or before P (in and out of the target group; `in_doelgroep` says);
+- the uitstroom only when it was on or before P, with the reconciled outflow category *as of P*:
+  the rule of MONITOR.md (the dbt macro `uitstroomcategorie`) applied to the national records
+  (`marts.mart_monitor_bewijs`) dated on or before P, exactly as `marts.monitor_op(P, false)`
+  counts it;
+- the scenario in force at P, or at the uitstroom for a stay that ended: the latest
+  `SCENARIO_*` event dated on or before then (`geen`: none);
+- the person's departure procedures before the first instroom (`marts.dim_persoon`), banded.
+
+Then the disclosure control of `sdc.k_anonymize` on the quasi-identifiers (pilot, age band, sex,
+nationality group, instroom period, uitstroom period, days in the LVV).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipelines.extract.regions import OVERIG, region_of
+from pipelines.extract.sdc import KAnonymityResult, QuasiIdentifier, k_anonymize
+
+PSEUDONYM_LENGTH = 16
+
+# The monitor's rule for the reconciled outflow category (MONITOR.md; dbt macro
+# `uitstroomcategorie`), on the first IND permit and the outcome of the latest DT&V departure
+# dated on or before the peildatum.
+CATEGORY_SQL = """
+    CASE
+        WHEN v.uitstroomreden = 'VERBLIJFSVERGUNNING' THEN
+            CASE WHEN b.eerste_inwilliging IS NOT NULL THEN 'bestendig_verblijf' ELSE 'onbevestigd' END
+        WHEN v.uitstroomreden IN ('TERUGKEER', 'DOORMIGRATIE', 'MOB') THEN
+            coalesce(b.laatste_vertrek, CASE WHEN v.uitstroomreden = 'MOB' THEN 'mob' ELSE 'onbevestigd' END)
+        WHEN v.uitstroomreden = 'ASIELAANVRAAG' THEN 'asielaanvraag_azc'
+        WHEN v.uitstroomreden = 'UITSTEL_VERTREK_ART64' THEN 'uitstel_art64'
+        WHEN v.uitstroomreden = 'BBB' THEN 'terug_bbb'
+        WHEN v.uitstroomreden = 'GEDWONGEN_BEEINDIGD' THEN 'gedwongen_beeindigd'
+        WHEN v.uitstroomreden = 'OVERIG' THEN 'overig'
+    END
+"""
+
+BASE_QUERY = f"""
+WITH v AS (
+    SELECT verblijf_key, persoon_key, bron, instroomdatum, uitstroomdatum, uitstroomreden, in_doelgroep
+    FROM marts.mart_monitor_verblijven
+    WHERE kennisstand = 'nieuwste' AND instroomdatum <= $peildatum
+), b AS (
+    SELECT verblijf_key,
+           min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS eerste_inwilliging,
+           arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS laatste_vertrek
+    FROM marts.mart_monitor_bewijs
+    WHERE kennisstand = 'nieuwste' AND datum <= $peildatum
+    GROUP BY verblijf_key
+), s AS (
+    SELECT g.verblijf_key, arg_max(g.gebeurtenis, g.datum) AS gebeurtenis
+    FROM marts.mart_monitor_gebeurtenissen g
+    JOIN v USING (verblijf_key)
+    WHERE g.kennisstand = 'nieuwste' AND g.gebeurtenis LIKE 'SCENARIO_%'
+      AND g.datum <= CASE WHEN v.uitstroomdatum <= $peildatum THEN v.uitstroomdatum ELSE $peildatum END
+    GROUP BY g.verblijf_key
+)
+SELECT
+    v.verblijf_key,
+    v.persoon_key,
+    v.bron AS pilot,
+    v.instroomdatum,
+    CASE WHEN v.uitstroomdatum <= $peildatum THEN v.uitstroomdatum END AS uitstroomdatum,
+    CASE WHEN v.uitstroomdatum <= $peildatum THEN {CATEGORY_SQL} END AS uitstroomcategorie,
+    coalesce(lower(replace(s.gebeurtenis, 'SCENARIO_', '')), 'geen') AS scenario,
+    v.in_doelgroep,
+    i.geslacht,
+    i.nationaliteit,
+    i.leeftijd_bij_instroom,
+    p.eerdere_vertrekprocedures,
+    date_diff('day', v.instroomdatum,
+              CASE WHEN v.uitstroomdatum <= $peildatum THEN v.uitstroomdatum ELSE $peildatum END) AS dagen_in_lvv
+FROM v
+LEFT JOIN b USING (verblijf_key)
+LEFT JOIN s USING (verblijf_key)
+LEFT JOIN marts.fct_instroom i USING (verblijf_key)
+LEFT JOIN marts.dim_persoon p ON p.persoon_key = v.persoon_key
+ORDER BY v.verblijf_key
+"""
+
+# Hierarchies --------------------------------------------------------------------------------
+
+AGE_LEVELS = [
+    ("leeftijd in klassen van 5 jaar (18-24, 25-29, …, 50-59, 60+)",
+     [(18, "<18"), (25, "18-24"), (30, "25-29"), (35, "30-34"), (40, "35-39"), (45, "40-44"), (50, "45-49"),
+      (60, "50-59"), (None, "60+")]),
+    ("leeftijd in 4 klassen (<25, 25-34, 35-49, 50+)", [(25, "<25"), (35, "25-34"), (50, "35-49"), (None, "50+")]),
+    ("leeftijd in 2 klassen (<35, 35+)", [(35, "<35"), (None, "35+")]),
+]
+DAYS_LEVELS = [
+    ("dagen in 6 klassen (0-30, 31-90, 91-180, 181-365, 366-730, 731+)",
+     [(30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365"), (730, "366-730"), (None, "731+")]),
+    ("dagen in 3 klassen (0-90, 91-365, 366+)", [(90, "0-90"), (365, "91-365"), (None, "366+")]),
+    ("dagen in 2 klassen (0-365, 366+)", [(365, "0-365"), (None, "366+")]),
+]
+PERIOD_LEVELS = ["maand (JJJJ-MM)", "kwartaal (JJJJ-Kn)", "jaar (JJJJ)"]
+NATIONALITY_LEVELS = ["land (ISO3), kleine landen per regio", "regio", "geen (alles overig)"]
+
+
+def band(value: float | int | None, edges: list[tuple[int | None, str]], below: bool = True) -> str | None:
+    """The label of the first band whose upper edge the value is below (`below`) or at most."""
+    if value is None or pd.isna(value):
+        return None
+    for edge, label in edges:
+        if edge is None or (value < edge if below else value <= edge):
+            return label
+    return None
+
+
+def period(d: date | None, level: int) -> str | None:
+    if d is None or pd.isna(d):
+        return None
+    if level == 0:
+        return f"{d.year:04d}-{d.month:02d}"
+    if level == 1:
+        return f"{d.year:04d}-K{(d.month - 1) // 3 + 1}"
+    return f"{d.year:04d}"
+
+
+def procedures_band(value) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return "0" if value == 0 else "1" if value == 1 else "2+"
+
+
+def nationality_levels(nationalities: pd.Series, min_group: int) -> list[pd.Series]:
+    """Level 0: the country where at least `min_group` records have it, else `<regio>, overig`
+    (when that rest of the region is at least `min_group`), else `overig`. Level 1: the region
+    where it has at least `min_group` records, else `overig`. Level 2: `overig` for everyone."""
+    codes = nationalities.astype(object).where(nationalities.notna(), None)
+    regions = codes.map(region_of)
+    region_counts = regions.value_counts()
+    level1 = regions.map(lambda r: r if r != OVERIG and region_counts.get(r, 0) >= min_group else OVERIG)
+    country_counts = codes.value_counts()
+    big = codes.map(lambda c: c is not None and country_counts.get(c, 0) >= min_group)
+    rest_label = regions.map(lambda r: f"{r}, overig")
+    rest_counts = rest_label[~big].value_counts()
+    level0 = pd.Series(
+        [
+            code if is_big else (rest if rest_counts.get(rest, 0) >= min_group and region != OVERIG else OVERIG)
+            for code, is_big, rest, region in zip(codes, big, rest_label, regions)
+        ],
+        index=codes.index, dtype=object,
+    )
+    level2 = pd.Series(OVERIG, index=codes.index, dtype=object)
+    return [level0, level1.astype(object), level2]
+
+
+# The microdata ------------------------------------------------------------------------------
+
+QI_COLUMNS = [
+    "pilot", "leeftijdsklasse", "geslacht", "nationaliteitsgroep", "instroomperiode", "uitstroomperiode",
+    "dagen_in_lvv_klasse",
+]
+OUTPUT_COLUMNS = [
+    "verblijf_pseudoniem", "persoon_pseudoniem", "pilot", "leeftijdsklasse", "geslacht", "nationaliteitsgroep",
+    "instroomperiode", "uitstroomperiode", "uitstroomcategorie", "scenario", "eerdere_vertrekprocedures",
+    "dagen_in_lvv_klasse", "in_doelgroep",
+]
+STILL_PRESENT = "nog aanwezig"
+ENDED_SUPPRESSED = "uitgestroomd, periode onderdrukt"
+
+
+@dataclass
+class Microdata:
+    result: KAnonymityResult
+    base: pd.DataFrame  # before disclosure control (never written): for consistency checks
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.result.frame[OUTPUT_COLUMNS]
+
+
+def read_stays(con: duckdb.DuckDBPyConnection, peildatum: date) -> pd.DataFrame:
+    """Every stay started on or before the peildatum, with what the extract needs (keys included)."""
+    frame = con.execute(BASE_QUERY, {"peildatum": peildatum}).fetchdf()
+    for column in frame.columns:
+        if column not in ("leeftijd_bij_instroom", "eerdere_vertrekprocedures", "dagen_in_lvv", "in_doelgroep"):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    for column in ("instroomdatum", "uitstroomdatum"):
+        frame[column] = frame[column].map(lambda v: None if v is None or pd.isna(v) else pd.Timestamp(v).date())
+    return frame
+
+
+def extract_pseudonym(salt: bytes, purpose: str, key: str) -> str:
+    return hmac.new(salt, f"{purpose}:{key}".encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+
+
+def released_qi_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """The QI values as the k-anonymity check sees them in a released frame: a missing uitstroom
+    period of a stay that ended (it has a category) is a suppressed value, of one still present is
+    'nog aanwezig'; other missing values are a value `*` of their own."""
+    keys = frame[QI_COLUMNS].astype(object).copy()
+    ended = frame["uitstroomcategorie"].notna()
+    keys["uitstroomperiode"] = keys["uitstroomperiode"].where(
+        keys["uitstroomperiode"].notna(), ended.map({True: ENDED_SUPPRESSED, False: STILL_PRESENT})
+    )
+    return keys.where(keys.notna(), "*")
+
+
+def build_microdata(
+    stays: pd.DataFrame, salt: bytes, *, k: int, nationality_min_group: int, max_suppression_share: float
+) -> Microdata:
+    frame = pd.DataFrame(index=stays.index)
+    frame["verblijf_pseudoniem"] = [extract_pseudonym(salt, "verblijf", key) for key in stays["verblijf_key"]]
+    frame["persoon_pseudoniem"] = [extract_pseudonym(salt, "persoon", key) for key in stays["persoon_key"]]
+    frame["uitstroomcategorie"] = stays["uitstroomcategorie"].astype(object)
+    frame["scenario"] = stays["scenario"].astype(object)
+    frame["eerdere_vertrekprocedures"] = stays["eerdere_vertrekprocedures"].map(procedures_band).astype(object)
+    frame["in_doelgroep"] = stays["in_doelgroep"].astype(bool)
+
+    ended = stays["uitstroomdatum"].notna()
+    ages = stays["leeftijd_bij_instroom"]
+    days = stays["dagen_in_lvv"]
+    qis = [
+        QuasiIdentifier("instroomperiode", [stays["instroomdatum"].map(lambda d, lv=lv: period(d, lv)).astype(object)
+                                            for lv in range(3)], PERIOD_LEVELS),
+        QuasiIdentifier("uitstroomperiode", [stays["uitstroomdatum"].map(lambda d, lv=lv: period(d, lv)).astype(object)
+                                             for lv in range(3)], PERIOD_LEVELS, missing_key=STILL_PRESENT,
+                        suppressed_key=ended.map({True: ENDED_SUPPRESSED, False: STILL_PRESENT}).astype(object)),
+        QuasiIdentifier("dagen_in_lvv_klasse", [days.map(lambda v, e=edges: band(v, e, below=False)).astype(object)
+                                                for _, edges in DAYS_LEVELS], [name for name, _ in DAYS_LEVELS]),
+        QuasiIdentifier("leeftijdsklasse", [ages.map(lambda v, e=edges: band(v, e)).astype(object)
+                                            for _, edges in AGE_LEVELS], [name for name, _ in AGE_LEVELS]),
+        QuasiIdentifier("nationaliteitsgroep", nationality_levels(stays["nationaliteit"], nationality_min_group),
+                        NATIONALITY_LEVELS),
+        QuasiIdentifier("geslacht", [stays["geslacht"].astype(object)], ["M / V / X"]),
+        QuasiIdentifier("pilot", [stays["pilot"].astype(object)], ["pilot"], suppress_last=True),
+    ]
+    for q in qis:
+        frame[q.column] = q.levels[0]
+    result = k_anonymize(frame, qis, k=k, max_suppression_share=max_suppression_share)
+    # Rows in the order of the random pseudonym: the order tells nothing about the source.
+    result.frame = result.frame.sort_values("verblijf_pseudoniem", kind="stable").reset_index(drop=True)
+    return Microdata(result=result, base=stays)
