@@ -26,6 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 from pathlib import Path
 
 import duckdb
@@ -161,7 +162,9 @@ def _sample_population(seed: int) -> tuple[list[dict], list[dict]]:
             vertrekland = land if cat == "terugkeer" else ("DEU" if cat == "doormigratie" else None)
             afwijking = None
             if cat == "asielaanvraag_azc" and rnd.random() < 0.06:
-                afwijking = "asielaanvraag_zonder_ind"
+                afwijking = "asielaanvraag_niet_bevestigd"
+            elif cat == "onbevestigd":
+                afwijking = "vertrek_niet_bevestigd"
             # the municipality reports some outflows one delivery late
             gemeld = uit + timedelta(days=rnd.choice([5, 5, 5, 120])) if uit else None
             stays.append(dict(
@@ -203,8 +206,17 @@ def add_optional_tables(path: Path, *, afwijkingen: bool = False, demo: bool | N
                 UNION ALL
                 (SELECT bron, 'uitstroom_voor_instroom', 'fout', persoon_key, verblijf_key, DATE '2020-06-01'
                  FROM marts.fct_instroom WHERE bron = 'rotterdam' ORDER BY verblijf_key LIMIT 3)""")
-        if demo is not None:
-            con.execute("CREATE TABLE marts.publicatie AS SELECT ? AS is_demo, DATE '2021-02-01' AS peildatum", [demo])
+        if demo is not None:  # as pipelines/publish writes them
+            con.execute("""CREATE TABLE marts.publicatie AS SELECT ? AS is_demo, TIMESTAMP '2021-02-02 01:05:00' AS published_at,
+                'abc1234' AS code_version, DATE '2021-02-01' AS nieuwste_peildatum, 35 AS aantal_leveringen,
+                ['fct_monitor'] AS tabellen, ['monitor_op'] AS macros, 'DEMO' AS toelichting""", [demo])
+            con.execute("""CREATE TABLE marts.publicatie_leveringen AS
+                SELECT row_number() OVER () AS delivery_id, bron || '_' || bestand || '_' || strftime(p, '%Y%m%d') || '.csv' AS file_name,
+                       bron, bestand, p AS peildatum, 'sha' AS sha256, TIMESTAMP '2021-02-02' AS received_at,
+                       100 AS rows_loaded, p = DATE '2021-02-01' AS in_nieuwste_stand
+                FROM (SELECT bron, unnest(['verblijven', 'trajecten']) AS bestand FROM marts.dim_pilot
+                      UNION ALL VALUES ('ind', 'procedures'), ('ind', 'maatregelen'), ('dtv', 'vertrekzaken')),
+                     (SELECT unnest(?) AS p)""", [LEVERINGEN])
     finally:
         con.close()
     return path
@@ -292,6 +304,9 @@ def build_sample_marts(path: Path, *, seed: int = 7) -> Path:
             econd = "TRUE" if k == "nieuwste" else f"datum < DATE '{k}'"
             con.execute(f"INSERT INTO marts.mart_monitor_gebeurtenissen SELECT '{k}', bron, persoon_key, verblijf_key, datum, "
                         f"gebeurtenis FROM ev WHERE {econd}")
+        con.execute("""CREATE TABLE marts.mart_monitor_kennisstanden AS
+            SELECT DISTINCT kennisstand, coalesce(TRY_CAST(kennisstand AS DATE), DATE '9999-12-31') AS tot_en_met
+            FROM marts.mart_monitor_verblijven ORDER BY tot_en_met""")
         con.execute(MONITOR_MACRO)
         peildata = sorted({d.date() for (d,) in con.execute(
             "SELECT * FROM generate_series(TIMESTAMP '2019-04-01', TIMESTAMP '2021-02-01', INTERVAL 1 MONTH)").fetchall()}
@@ -405,6 +420,13 @@ def test_report_is_self_contained_and_accessible(report_html):
         assert href.startswith("#") and href[1:] in s.ids
     assert '<html lang="nl">' in report_html
     assert "@media print" in report_html
+    # every chart is well-formed SVG on its own (it can be copied out of the report into a document)
+    svgs = re.findall(r"<svg\b.*?</svg>", report_html, re.S)
+    assert len(svgs) == s.svgs
+    for svg in svgs:
+        root = ElementTree.fromstring(svg)
+        assert root.find("{http://www.w3.org/2000/svg}title").text
+        assert root.find("{http://www.w3.org/2000/svg}desc").text
 
 
 def test_report_content_matches_the_monitor(sample_db, report_html):
@@ -465,6 +487,10 @@ def test_write_report_and_missing_input(sample_db, tmp_path):
     assert default_report_path(tmp_path, date(2021, 2, 1)) == tmp_path / "rapport" / "monitor_2021-02-01.html"
     with pytest.raises(ReportDataError, match="bestaat niet"):
         write_report(tmp_path / "nope.duckdb", date(2021, 2, 1), tmp_path / "x.html")
+    with pytest.raises(ReportDataError, match="vóór de start"):
+        write_report(sample_db, date(2019, 3, 1), tmp_path / "x.html")
+    later = " ".join(_structure(build_report(sample_db, date(2021, 3, 15))).text)
+    assert "de nieuwste levering heeft peildatum 1 februari 2021" in later
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     with pytest.raises(ReportDataError, match="dim_pilot"):

@@ -104,19 +104,22 @@ LAYOUTS: dict[tuple[str, str], Layout] = {
 }
 REJECTED_FILE = ("eindhoven", "trajecten", "20200231")  # peildatum 31 February: not a real date
 REJECTED_CONTENT_DATE = date(2020, 2, 29)  # what that file holds: the events up to then
-PARALLEL_FROM_SCALE = 5  # from this scale on, XLSX files are written by a second process
+PARALLEL_FROM_SCALE = 5  # from this scale on, a second process writes SECOND_PROCESS_KEYS
+SECOND_PROCESS_KEYS = (("rotterdam", "verblijven"),)  # the bulk of the XLSX cells
 
 
 def ext_of(bron: str, bestand: str) -> str:
     return LAYOUTS[(bron, bestand)].fmt
 
 
-def _converter(layout: Layout, column: str) -> Callable[[object], object]:
+def _converter(layout: Layout, column: str) -> Callable[[object], object] | None:
+    """How one column's canonical value becomes delivered text (None: as is, empty for None)."""
+    if column in BOOLEAN_COLUMNS:
+        yes, no = layout.booleans
+        empty = None if layout.fmt == "xlsx" else ""
+        return lambda v: empty if v is None else (yes if v else no)
     if layout.fmt == "xlsx":
-        if column in BOOLEAN_COLUMNS:
-            yes, no = layout.booleans
-            return lambda v: None if v is None else (yes if v else no)
-        return lambda v: v  # dates stay dates: real Excel date cells; text stays text
+        return None  # dates stay dates (real Excel date cells), text stays text
     if column in DATE_COLUMNS:
         fmt, cache = DATE_FORMATS[layout.dates], {}
 
@@ -128,12 +131,9 @@ def _converter(layout: Layout, column: str) -> Callable[[object], object]:
                 text = cache[v] = fmt(v)
             return text
         return date_text
-    if column in BOOLEAN_COLUMNS:
-        yes, no = layout.booleans
-        return lambda v: "" if v is None else (yes if v else no)
     if column in CODE_COLUMNS and layout.lower_codes:
         return lambda v: "" if v is None else v.lower()
-    return lambda v: "" if v is None else v
+    return None
 
 
 class Formatter:
@@ -148,7 +148,9 @@ class Formatter:
         self._plan = [(self.columns.index(c), _converter(self.layout, c)) for c in order]
 
     def __call__(self, row: tuple) -> list:
-        return [conv(row[i]) for i, conv in self._plan]
+        if self.layout.fmt == "xlsx":
+            return [row[i] if conv is None else conv(row[i]) for i, conv in self._plan]
+        return [("" if row[i] is None else row[i]) if conv is None else conv(row[i]) for i, conv in self._plan]
 
     def invalid(self, bad: InvalidRow) -> list:
         values = self(bad.values + (None,) * (len(self.columns) - len(bad.values)))
@@ -398,17 +400,16 @@ def write_demo_feeds(landing: Path, seed: int = DEFAULT_SEED, scale: int = 1,
     for bron in cal.BRONNEN:
         (landing / bron).mkdir(parents=True, exist_ok=True)
     say(f"demo-populatie opbouwen en schrijven naar {landing} (seed {seed}, schaal {scale})")
-    xlsx_keys = tuple(k for k in FILE_KEYS if LAYOUTS[k].fmt == "xlsx")
-    csv_keys = tuple(k for k in FILE_KEYS if k not in xlsx_keys)
     if scale >= PARALLEL_FROM_SCALE and (os.cpu_count() or 1) > 1:
-        # openpyxl is the slow part: a second process writes the XLSX files meanwhile (it builds
-        # the same deterministic population itself, so nothing needs to be sent to it).
+        # openpyxl is the slow part: a second process writes Rotterdam's workbooks meanwhile. It
+        # builds the same deterministic population itself, so nothing needs to be sent to it.
+        rest = tuple(k for k in FILE_KEYS if k not in SECOND_PROCESS_KEYS)
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            xlsx_job = pool.submit(_write_files, landing, seed, scale, xlsx_keys, None)
-            written = _write_files(landing, seed, scale, csv_keys, say)
-            xlsx_written = xlsx_job.result()
-        written["rows"].update(xlsx_written["rows"])
-        say("XLSX-bestanden geschreven (tweede proces)")
+            second = pool.submit(_write_files, landing, seed, scale, SECOND_PROCESS_KEYS, None)
+            written = _write_files(landing, seed, scale, rest, say)
+            second_written = second.result()
+        written["rows"].update(second_written["rows"])
+        say("rotterdam/verblijven (XLSX) geschreven door het tweede proces")
     else:
         written = _write_files(landing, seed, scale, FILE_KEYS, say)
     skipped = _write_extras(landing, seed, scale)

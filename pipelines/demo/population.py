@@ -34,6 +34,8 @@ S = cal.PROGRAMME_START.toordinal()
 P = cal.PEILDATUM.toordinal()
 L = cal.LAST_DAY.toordinal()
 EARLY = cal.PEILDATA[0].toordinal()
+NATIONAL_REFERENCE = date(2020, 1, 1).toordinal()  # ages of national-only persons are drawn at this date
+NATIONAL_FIRST, NATIONAL_LAST = date(2006, 1, 1).toordinal(), date(2019, 6, 30).toordinal()  # their first record
 
 
 _d = date.fromordinal
@@ -443,7 +445,7 @@ class _ReplicaBuilder:
 
     def _draw_birth(self, instroom: int, mean: float = 40.0, sd: float = 9.5) -> int:
         age = min(74.0, max(18.5, self.rng.gauss(mean, sd)))
-        return instroom - int(age * 365.25) - self.rng.randrange(365)
+        return instroom - int(age * 365.25) - int(self.random() * 365)
 
     def _persons(self) -> None:
         rng, reg = self.rng, self.reg
@@ -510,7 +512,7 @@ class _ReplicaBuilder:
             while True:
                 nat = self.choice_w(NATIONAL_NATIONALITIES)
                 sex = "M" if rng.random() < 0.7 else ("V" if rng.random() < 0.98 else "X")
-                birth = self._draw_birth(_o(2020, 1, 1), mean=36, sd=11)
+                birth = self._draw_birth(NATIONAL_REFERENCE, mean=36, sd=11)
                 if rng.random() < 0.04:
                     birth = _o(_d(birth).year, 1, 1)
                 if avoid is not None and (nat == avoid.nat or birth == avoid.birth):
@@ -717,7 +719,7 @@ class _ReplicaBuilder:
 
     def _national_only_records(self, p: NationalPerson) -> None:
         rng = self.rng
-        anchor = self.r(_o(2006, 1, 1), _o(2019, 6, 30))
+        anchor = self.r(NATIONAL_FIRST, NATIONAL_LAST)
         soort = "ASIEL_EERSTE" if rng.random() < 0.85 else "REGULIER"
         last = self._national_procedure(p, soort, anchor)
         if rng.random() < 0.25 and last + 60 <= L:

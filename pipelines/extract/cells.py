@@ -74,14 +74,15 @@ def recomputable_cells(
     if sub.size == 0 or not np.any(sub):
         # No relation touches a suppressed cell: none can be recomputed.
         return set()
-    _, singular, vt = np.linalg.svd(sub, full_matrices=True)
-    tolerance = max(sub.shape) * np.finfo(float).eps * (singular[0] if len(singular) else 1.0) * 10
-    rank = int(np.sum(singular > tolerance))
-    null_space = vt[rank:].T  # columns span the solutions of sub @ x = 0
-    determined = set()
-    for j, i in enumerate(hidden):
-        if null_space.shape[1] == 0 or np.linalg.norm(null_space[j]) < 1e-8:
-            determined.add(cells[i])
+    # x_i is determined exactly when the unit vector e_i lies in the row space of `sub`: when the
+    # projection onto that row space, P = subᵀ (sub subᵀ)⁺ sub, has P_ii = 1. Computed with the
+    # eigen-decomposition of the small Gram matrix sub subᵀ (constraints × constraints).
+    gram = sub @ sub.T
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+    keep = eigenvalues > max(eigenvalues.max(), 1.0) * 1e-10
+    projected = eigenvectors[:, keep].T @ sub
+    diagonal = np.sum(projected * projected / eigenvalues[keep][:, None], axis=0)
+    determined = {cells[i] for j, i in enumerate(hidden) if diagonal[j] > 1 - 1e-6}
     return determined
 
 
@@ -96,25 +97,35 @@ def suppress_cells(
                 raise KeyError(f"relatie {constraint.description or constraint} noemt onbekende cel {cell}")
     status: dict[CellId, str] = {cell: "primair" for cell, value in values.items() if value < threshold}
     totals = {c.total for c in constraints}
+    by_cell: dict[CellId, list[Constraint]] = {}
+    for constraint in constraints:
+        for cell in (constraint.total, *constraint.parts):
+            by_cell.setdefault(cell, []).append(constraint)
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
         exposed = recomputable_cells(values, constraints, set(status))
         if not exposed:
             return SuppressionResult(status, iterations)
-        # Choose a cell to hide in a relation that holds an exposed cell: smallest value, inner
-        # cells before totals; ties by a stable order so a run is reproducible.
-        candidates: list[tuple[int, int, str, CellId]] = []
-        for constraint in constraints:
-            members = (constraint.total, *constraint.parts)
-            if not any(m in exposed for m in members):
-                continue
-            for m in members:
-                if m not in status:
-                    candidates.append((1 if m in totals else 0, values[m], repr(m), m))
-        if not candidates:
+        # For every exposed cell, hide one more cell in a relation that holds it: the smallest
+        # published cell, inner cells before totals; ties by a stable order (reproducible runs).
+        chosen: set[CellId] = set()
+        for cell in sorted(exposed, key=repr):
+            candidates: list[tuple[int, int, str, CellId]] = []
+            for constraint in by_cell[cell]:
+                members = (constraint.total, *constraint.parts)
+                if any(m in chosen for m in members):
+                    candidates = []
+                    break
+                candidates.extend((1 if m in totals else 0, values[m], repr(m), m) for m in members if m not in status)
+            if candidates:
+                chosen.add(min(candidates)[3])
+        if not chosen:
+            if any(not any(m not in status for m in (c.total, *c.parts)) for c in constraints):
+                pass
             raise RuntimeError("secundaire onderdrukking: geen cel meer over om te onderdrukken")
-        status[min(candidates)[3]] = "secundair"
+        for cell in chosen:
+            status[cell] = "secundair"
     raise RuntimeError("secundaire onderdrukking: te veel iteraties")
 
 

@@ -108,6 +108,13 @@ DAYS_LEVELS = [
 ]
 PERIOD_LEVELS = ["maand (JJJJ-MM)", "kwartaal (JJJJ-Kn)", "jaar (JJJJ)"]
 NATIONALITY_LEVELS = ["land (ISO3), kleine landen per regio", "regio", "geen (alles overig)"]
+NOT_RELEASED = "niet vrijgegeven (leeg voor alle records)"
+# How much it costs the research when a QI goes all the way up its hierarchy (relative):
+# the instroom cohort matters most; the days in the LVV follow roughly from the two periods.
+WEIGHTS = {
+    "instroomperiode": 1.5, "uitstroomperiode": 1.0, "nationaliteitsgroep": 1.0, "leeftijdsklasse": 1.0,
+    "dagen_in_lvv_klasse": 0.5,
+}
 
 
 def band(value: float | int | None, edges: list[tuple[int | None, str]], below: bool = True) -> str | None:
@@ -225,18 +232,22 @@ def build_microdata(
     ended = stays["uitstroomdatum"].notna()
     ages = stays["leeftijd_bij_instroom"]
     days = stays["dagen_in_lvv"]
+    nothing = pd.Series(None, index=stays.index, dtype=object)
     qis = [
         QuasiIdentifier("instroomperiode", [stays["instroomdatum"].map(lambda d, lv=lv: period(d, lv)).astype(object)
-                                            for lv in range(3)], PERIOD_LEVELS),
+                                            for lv in range(3)], PERIOD_LEVELS, weight=WEIGHTS["instroomperiode"]),
         QuasiIdentifier("uitstroomperiode", [stays["uitstroomdatum"].map(lambda d, lv=lv: period(d, lv)).astype(object)
-                                             for lv in range(3)], PERIOD_LEVELS, missing_key=STILL_PRESENT,
+                                             for lv in range(3)], PERIOD_LEVELS, weight=WEIGHTS["uitstroomperiode"],
+                        missing_key=STILL_PRESENT,
                         suppressed_key=ended.map({True: ENDED_SUPPRESSED, False: STILL_PRESENT}).astype(object)),
         QuasiIdentifier("dagen_in_lvv_klasse", [days.map(lambda v, e=edges: band(v, e, below=False)).astype(object)
-                                                for _, edges in DAYS_LEVELS], [name for name, _ in DAYS_LEVELS]),
+                                                for _, edges in DAYS_LEVELS] + [nothing],
+                        [name for name, _ in DAYS_LEVELS] + [NOT_RELEASED], weight=WEIGHTS["dagen_in_lvv_klasse"]),
         QuasiIdentifier("leeftijdsklasse", [ages.map(lambda v, e=edges: band(v, e)).astype(object)
-                                            for _, edges in AGE_LEVELS], [name for name, _ in AGE_LEVELS]),
+                                            for _, edges in AGE_LEVELS] + [nothing],
+                        [name for name, _ in AGE_LEVELS] + [NOT_RELEASED], weight=WEIGHTS["leeftijdsklasse"]),
         QuasiIdentifier("nationaliteitsgroep", nationality_levels(stays["nationaliteit"], nationality_min_group),
-                        NATIONALITY_LEVELS),
+                        NATIONALITY_LEVELS, weight=WEIGHTS["nationaliteitsgroep"]),
         QuasiIdentifier("geslacht", [stays["geslacht"].astype(object)], ["M / V / X"]),
         QuasiIdentifier("pilot", [stays["pilot"].astype(object)], ["pilot"], suppress_last=True),
     ]

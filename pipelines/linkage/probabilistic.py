@@ -95,7 +95,7 @@ import duckdb
 
 DEFAULT_THRESHOLD = 0.99
 SECOND_BEST_MAX = 0.5  # `accepted`: the runner-up must be below this
-U_SAMPLE_PAIRS = 2_000_000  # pairs of national persons used to measure the u probabilities
+U_SAMPLE_PAIRS = 1_000_000  # pairs of national persons used to measure the u probabilities
 U_SAMPLE_PAIRS_V_NUMMER = 200_000  # of which for the v_nummer levels (Damerau-Levenshtein is slow)
 
 
@@ -201,20 +201,33 @@ class _Parameters:
 
 
 # --------------------------------------------------------------------------------------------
-# SQL run on the caller's connection (read only).
+# Candidate pairs (blocking). Every rule also requires the same kennisstand. The same rules
+# select, on the caller's connection, the national persons worth handing to Splink, and make
+# Splink's pairs.
 
-_INPUT_COLUMNS = (
-    "unique_id", "rol", "kennisstand", "bron", "client_id", "v_nummer", "geboortedatum", "geslacht",
-    "nationaliteit", "jaar", "maand", "dag", "maand_dag", "datum_verwisseld", "v_buren",
+# (label, columns that must be equal)
+_EQUAL_KEY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("geboortedatum (niet 1 januari) en geslacht", ("datum_bekend", "geslacht")),
+    ("geboortedatum (niet 1 januari) en nationaliteit", ("datum_bekend", "nationaliteit")),
+    ("geslacht, nationaliteit, jaar en maand", ("geslacht", "nationaliteit", "jaar", "maand")),
+    ("geslacht, nationaliteit, jaar en dag", ("geslacht", "nationaliteit", "jaar", "dag")),
+    ("geslacht, nationaliteit, maand en dag (niet 1 januari)", ("geslacht", "nationaliteit", "maand_dag")),
 )
+# The national side of those columns, as expressions over the national table's own columns
+# ({n}: the table alias). Equal to a client's datum_bekend or maand_dag, they are not 1 January.
+_NATIONAL_KEY_SQL = {
+    "datum_bekend": "{n}.geboortedatum",
+    "geslacht": "{n}.geslacht",
+    "nationaliteit": "{n}.nationaliteit",
+    "jaar": "year({n}.geboortedatum)",
+    "maand": "month({n}.geboortedatum)",
+    "dag": "day({n}.geboortedatum)",
+    "maand_dag": "month({n}.geboortedatum) * 100 + day({n}.geboortedatum)",
+}
 
-
-def _derived_columns(neighbourhood: bool) -> str:
-    """Blocking keys. `v_buren`: for a client, its v_nummer and every digit string at
-    Damerau-Levenshtein distance 1 (substitution, swap of neighbours, deletion, insertion);
-    for a national person just its v_nummer."""
-    if neighbourhood:
-        buren = """CASE WHEN v_nummer IS NULL THEN []::VARCHAR[] ELSE list_distinct(flatten([
+# For a client: its v_nummer and every digit string at Damerau-Levenshtein distance 1 (a digit
+# replaced, two neighbours swapped, a digit deleted, a digit inserted): at most ~230 strings.
+_NEIGHBOURHOOD_SQL = """CASE WHEN v_nummer IS NULL THEN []::VARCHAR[] ELSE list_distinct(flatten([
             [v_nummer],
             list_transform(range(length(v_nummer) * 10), lambda k:
                 substr(v_nummer, 1, k // 10) || CAST(k % 10 AS VARCHAR) || substr(v_nummer, k // 10 + 2)),
@@ -226,9 +239,29 @@ def _derived_columns(neighbourhood: bool) -> str:
             list_transform(range((length(v_nummer) + 1) * 10), lambda k:
                 substr(v_nummer, 1, k // 10) || CAST(k % 10 AS VARCHAR) || substr(v_nummer, k // 10 + 1))
         ])) END"""
-    else:
-        buren = "CASE WHEN v_nummer IS NULL THEN []::VARCHAR[] ELSE [v_nummer] END"
+
+
+def _splink_blocking_rules() -> list[Any]:
+    from splink import block_on
+    from splink.blocking_rule_library import CustomRule
+
+    return [
+        *(block_on("kennisstand", *columns) for _, columns in _EQUAL_KEY_RULES),
+        # symmetric: swapping day and month twice gives the date back
+        CustomRule("l.kennisstand = r.kennisstand AND l.geboortedatum = r.datum_verwisseld"),
+        # Last: Splink does not exclude the pairs of an exploding rule from later rules.
+        block_on("kennisstand", "v_buren", arrays_to_explode=["v_buren"]),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# SQL run on the caller's connection (read only).
+
+
+def _derived_columns(v_buren: str) -> str:
     return f"""
+        CASE WHEN NOT (month(geboortedatum) = 1 AND day(geboortedatum) = 1) THEN geboortedatum END
+            AS datum_bekend,
         year(geboortedatum) AS jaar,
         month(geboortedatum) AS maand,
         day(geboortedatum) AS dag,
@@ -237,45 +270,62 @@ def _derived_columns(neighbourhood: bool) -> str:
         CASE WHEN day(geboortedatum) <= 12 AND day(geboortedatum) <> month(geboortedatum)
              THEN make_date(year(geboortedatum), day(geboortedatum), month(geboortedatum))
         END AS datum_verwisseld,
-        {buren} AS v_buren"""
-
-
-def _clean(column: str) -> str:
-    return f"nullif(upper(trim(CAST({column} AS VARCHAR))), '')"
+        {v_buren} AS v_buren"""
 
 
 def _clients_sql(clients: str) -> str:
     return f"""
         WITH c AS (
             SELECT DISTINCT CAST(kennisstand AS VARCHAR) AS kennisstand, CAST(bron AS VARCHAR) AS bron,
-                CAST(client_id AS VARCHAR) AS client_id, {_clean('v_nummer')} AS v_nummer,
-                CAST(geboortedatum AS DATE) AS geboortedatum, {_clean('geslacht')} AS geslacht,
-                {_clean('nationaliteit')} AS nationaliteit
+                CAST(client_id AS VARCHAR) AS client_id,
+                nullif(trim(CAST(v_nummer AS VARCHAR)), '') AS v_nummer,
+                CAST(geboortedatum AS DATE) AS geboortedatum, CAST(geslacht AS VARCHAR) AS geslacht,
+                CAST(nationaliteit AS VARCHAR) AS nationaliteit
             FROM {clients}
             WHERE kennisstand IS NOT NULL AND client_id IS NOT NULL
         )
         SELECT 'c' || CAST(row_number() OVER (ORDER BY kennisstand, bron, client_id, v_nummer,
                    geboortedatum, geslacht, nationaliteit) AS VARCHAR) AS unique_id,
             'client' AS rol, kennisstand, bron, client_id, v_nummer, geboortedatum, geslacht,
-            nationaliteit, {_derived_columns(neighbourhood=True)}
+            nationaliteit, {_derived_columns(_NEIGHBOURHOOD_SQL)}
         FROM c
     """
 
 
-def _national_sql(national: str, kennisstanden: list[str]) -> str:
-    in_list = ", ".join(_literal(k) for k in kennisstanden)
+def _national_candidates_sql(clients: str, national: str) -> str:
+    """The national persons (of the clients' kennisstanden) that share a block with a client."""
+    semi_joins = [
+        "SELECT n.kennisstand, n.v_nummer FROM n SEMI JOIN c ON n.kennisstand = c.kennisstand AND "
+        + " AND ".join(f"{_NATIONAL_KEY_SQL[col].format(n='n')} = c.{col}" for col in columns)
+        for _, columns in _EQUAL_KEY_RULES
+    ]
+    semi_joins.append(
+        "SELECT n.kennisstand, n.v_nummer FROM n SEMI JOIN c"
+        " ON n.kennisstand = c.kennisstand AND n.geboortedatum = c.datum_verwisseld"
+    )
+    semi_joins.append(
+        "SELECT n.kennisstand, n.v_nummer FROM n SEMI JOIN"
+        " (SELECT kennisstand, unnest(v_buren) AS v FROM c) AS b"
+        " ON n.kennisstand = b.kennisstand AND n.v_nummer = b.v"
+    )
+    union = "\n            UNION\n            ".join(semi_joins)
     return f"""
-        WITH n AS (
-            SELECT CAST(kennisstand AS VARCHAR) AS kennisstand, {_clean('v_nummer')} AS v_nummer,
-                CAST(geboortedatum AS DATE) AS geboortedatum, {_clean('geslacht')} AS geslacht,
-                {_clean('nationaliteit')} AS nationaliteit
+        WITH c AS ({_clients_sql(clients)}),
+        n AS (
+            SELECT CAST(kennisstand AS VARCHAR) AS kennisstand, CAST(v_nummer AS VARCHAR) AS v_nummer,
+                CAST(geboortedatum AS DATE) AS geboortedatum, CAST(geslacht AS VARCHAR) AS geslacht,
+                CAST(nationaliteit AS VARCHAR) AS nationaliteit
             FROM {national}
-            WHERE CAST(kennisstand AS VARCHAR) IN ({in_list}) AND v_nummer IS NOT NULL
-        )
-        SELECT 'n' || kennisstand || '|' || v_nummer AS unique_id, 'nationaal' AS rol, kennisstand,
-            CAST(NULL AS VARCHAR) AS bron, CAST(NULL AS VARCHAR) AS client_id, v_nummer,
-            geboortedatum, geslacht, nationaliteit, {_derived_columns(neighbourhood=False)}
-        FROM n
+            WHERE CAST(kennisstand AS VARCHAR) IN (SELECT kennisstand FROM c) AND v_nummer IS NOT NULL
+        ),
+        hit AS (
+            {union}
+        ),
+        selected AS (SELECT n.* FROM n SEMI JOIN hit ON n.kennisstand = hit.kennisstand AND n.v_nummer = hit.v_nummer)
+        SELECT 'n' || CAST(row_number() OVER (ORDER BY kennisstand, v_nummer) AS VARCHAR) AS unique_id,
+            'nationaal' AS rol, kennisstand, CAST(NULL AS VARCHAR) AS bron, CAST(NULL AS VARCHAR) AS client_id,
+            v_nummer, geboortedatum, geslacht, nationaliteit, {_derived_columns("[v_nummer]")}
+        FROM selected
     """
 
 
@@ -298,8 +348,8 @@ def _measure_parameters(
         return None
     reference, persons = row[0][0], int(row[0][1])
     ref_sql = f"""
-        SELECT {_clean('v_nummer')} AS v_nummer, CAST(geboortedatum AS DATE) AS geboortedatum,
-            {_clean('geslacht')} AS geslacht, {_clean('nationaliteit')} AS nationaliteit
+        SELECT CAST(v_nummer AS VARCHAR) AS v_nummer, CAST(geboortedatum AS DATE) AS geboortedatum,
+            CAST(geslacht AS VARCHAR) AS geslacht, CAST(nationaliteit AS VARCHAR) AS nationaliteit
         FROM {national}
         WHERE CAST(kennisstand AS VARCHAR) = {_literal(reference)} AND v_nummer IS NOT NULL"""
 
@@ -380,8 +430,7 @@ def _measure_parameters(
 
 
 def _splink_settings(params: _Parameters) -> Any:
-    from splink import SettingsCreator, block_on
-    from splink.blocking_rule_library import CustomRule
+    from splink import SettingsCreator
     from splink.comparison_level_library import CustomLevel, ElseLevel
     from splink.comparison_library import CustomComparison
 
@@ -412,20 +461,15 @@ def _splink_settings(params: _Parameters) -> Any:
         link_type="link_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[
-            block_on("kennisstand", "geboortedatum", "geslacht"),
-            block_on("kennisstand", "geboortedatum", "nationaliteit"),
-            CustomRule("l.kennisstand = r.kennisstand AND l.geboortedatum = r.datum_verwisseld"),
-            block_on("kennisstand", "geslacht", "nationaliteit", "jaar", "maand"),
-            block_on("kennisstand", "geslacht", "nationaliteit", "jaar", "dag"),
-            block_on("kennisstand", "geslacht", "nationaliteit", "maand_dag"),
-            # Exploding rules must come last: Splink does not exclude their pairs from later rules.
-            block_on("kennisstand", "v_buren", arrays_to_explode=["v_buren"]),
-        ],
+        blocking_rules_to_generate_predictions=_splink_blocking_rules(),
         probability_two_random_records_match=1.0 / max(params.persons, 2),
-        retain_matching_columns=True,
+        # Not retain_matching_columns: it would also carry every blocking column through the
+        # pairs, among them the clients' v_buren lists (the output grew tenfold).
+        retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
-        additional_columns_to_retain=["rol", "kennisstand", "bron", "client_id"],
+        additional_columns_to_retain=[
+            "rol", "kennisstand", "bron", "client_id", *(c.column for c in _COMPARISONS)
+        ],
     )
 
 
@@ -475,7 +519,9 @@ def probabilistic_matches(
         params = _measure_parameters(con, national, kennisstanden)
         if params is None:
             return []
-        national_rows = con.sql(_national_sql(national, kennisstanden)).to_arrow_table()
+        national_rows = con.sql(_national_candidates_sql(clients, national)).to_arrow_table()
+        if national_rows.num_rows == 0:
+            return []
     return _run_splink(client_rows, national_rows, params, quiet)
 
 
@@ -504,40 +550,40 @@ def _run_splink(client_rows: Any, national_rows: Any, params: _Parameters, quiet
 
 
 def _best_candidates_sql(predictions: str) -> str:
-    def side(column: str, rol: str) -> str:
-        other = "r" if rol == "l" else "l"
-        return f"CASE WHEN rol_l = 'client' THEN {column}_{rol} ELSE {column}_{other} END"
+    """Per client: the best national person, the best probability of any other person, and
+    the number of persons compared. Ties go to the lowest v_nummer (deterministic)."""
+    values = ["kennisstand", "bron", "client_id", *(c.column for c in _COMPARISONS)]
 
-    columns = ", ".join(
-        f"{side(c.column, 'l')} AS c_{c.column}, {side(c.column, 'r')} AS n_{c.column}" for c in _COMPARISONS
-    )
-    gammas = ", ".join(f"gamma_{c.column}" for c in _COMPARISONS)
+    def oriented(l: str, r: str) -> str:
+        return ", ".join(
+            [f"{l}.{v}_{l} AS c_{v}" for v in values] + [f"{r}.{c.column}_{r} AS n_{c.column}" for c in _COMPARISONS]
+        ).replace(f"{l}.", "").replace(f"{r}.", "")
+
     return f"""
         WITH p AS (
-            SELECT {side('kennisstand', 'l')} AS kennisstand, {side('bron', 'l')} AS bron,
-                {side('client_id', 'l')} AS client_id, {columns}, {gammas},
-                match_probability, match_weight
-            FROM {predictions}
+            -- Splink puts the first input (the clients) left; the rol column makes sure.
+            SELECT {oriented('l', 'r')}, match_probability, match_weight FROM {predictions} WHERE rol_l = 'client'
+            UNION ALL
+            SELECT {oriented('r', 'l')}, match_probability, match_weight FROM {predictions} WHERE rol_r = 'client'
         ),
-        per_person AS (
-            SELECT *, row_number() OVER (
-                PARTITION BY kennisstand, bron, client_id, n_v_nummer
-                ORDER BY match_weight DESC, c_v_nummer NULLS LAST, c_geboortedatum NULLS LAST) AS rn
-            FROM p
+        best AS (
+            SELECT * FROM p
+            QUALIFY row_number() OVER (
+                PARTITION BY c_kennisstand, c_bron, c_client_id
+                ORDER BY match_weight DESC, n_v_nummer, c_v_nummer NULLS LAST, c_geboortedatum NULLS LAST,
+                    c_geslacht NULLS LAST, c_nationaliteit NULLS LAST) = 1
         ),
-        ranked AS (
-            SELECT *, row_number() OVER (
-                    PARTITION BY kennisstand, bron, client_id ORDER BY match_weight DESC, n_v_nummer) AS rank,
-                count(*) OVER (PARTITION BY kennisstand, bron, client_id) AS candidates,
-                lead(match_probability) OVER (
-                    PARTITION BY kennisstand, bron, client_id ORDER BY match_weight DESC, n_v_nummer) AS second
-            FROM per_person WHERE rn = 1
+        others AS (
+            SELECT p.c_kennisstand, p.c_bron, p.c_client_id, count(DISTINCT p.n_v_nummer) AS candidates,
+                coalesce(max(p.match_probability) FILTER (WHERE p.n_v_nummer <> best.n_v_nummer), 0.0) AS second
+            FROM p JOIN best USING (c_kennisstand, c_bron, c_client_id)
+            GROUP BY ALL
         )
-        SELECT kennisstand, bron, client_id, n_v_nummer, match_probability, coalesce(second, 0.0),
-            candidates, match_weight,
-            {", ".join(f"c_{c.column}, n_{c.column}, gamma_{c.column}" for c in _COMPARISONS)}
-        FROM ranked WHERE rank = 1
-        ORDER BY match_probability DESC, kennisstand, bron, client_id
+        SELECT best.c_kennisstand, best.c_bron, best.c_client_id, best.n_v_nummer, best.match_probability,
+            others.second, others.candidates, best.match_weight,
+            {", ".join(f"best.c_{c.column}, best.n_{c.column}" for c in _COMPARISONS)}
+        FROM best JOIN others USING (c_kennisstand, c_bron, c_client_id)
+        ORDER BY best.match_probability DESC, best.c_kennisstand, best.c_bron, best.c_client_id
     """
 
 
@@ -546,8 +592,8 @@ def _to_match(row: tuple[Any, ...]) -> ProbabilisticMatch:
     rest = row[8:]
     parts = []
     for i, comp in enumerate(_COMPARISONS):
-        client_value, national_value, gamma = rest[3 * i : 3 * i + 3]
-        parts.append(_evidence(comp, client_value, national_value, int(gamma)))
+        client_value, national_value = rest[2 * i : 2 * i + 2]
+        parts.append(_evidence(comp, client_value, national_value))
     return ProbabilisticMatch(
         kennisstand=kennisstand,
         bron=bron,
@@ -565,9 +611,9 @@ def _to_match(row: tuple[Any, ...]) -> ProbabilisticMatch:
 # Evidence in words
 
 
-def _evidence(comp: _Comparison, client_value: Any, national_value: Any, gamma: int) -> str:
+def _evidence(comp: _Comparison, client_value: Any, national_value: Any) -> str:
     col = comp.column
-    if gamma < 0 or client_value is None or national_value is None:
+    if client_value is None or national_value is None:
         what = "leeg"
     elif col == "v_nummer":
         what = _v_nummer_difference(str(client_value), str(national_value))

@@ -45,6 +45,8 @@ class Tabel:
     rijen: list[tuple[str, list[str]]]  # (row header, formatted cells)
     voetnoot: str | None = None
     nadruk_laatste_rij: bool = False  # e.g. a `totaal` row
+    nadruk: set[int] = field(default_factory=set)  # row indexes printed bold (e.g. a subtotal)
+    kolomgroepen: list[tuple[str, int]] = field(default_factory=list)  # header row above `kolommen`: (label, span)
     groepen: dict[int, str] = field(default_factory=dict)  # row index -> group heading before it
 
 

@@ -8,7 +8,7 @@ Optional tables (`fct_afwijkingen`, `publicatie`) are used when present.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -47,7 +47,7 @@ class ReportData:
     leveringspeildata: list[date]
     # time series of the monitor (fct_monitor, modus nieuwste), per first of the month ≤ peildatum
     monitor_reeks: list[dict]
-    instroom_per_maand: list[dict]  # bron, maand (date), in_doelgroep, buiten_doelgroep
+    instroom_per_maand: list[dict]  # bron, maand (date), in_doelgroep_bbb, in_doelgroep_overig, buiten_doelgroep
     uitstroom_per_maand: list[dict]  # bron, maand, uitstroomcategorie, aantal (in doelgroep)
     bezetting: list[dict]  # datum, bron, aanwezig, aanwezig_in_doelgroep, aanwezig_buiten_doelgroep, capaciteit
     buiten_doelgroep: list[dict]  # bron, reden, personen
@@ -57,6 +57,7 @@ class ReportData:
     is_demo: bool
     publicatie: dict = field(default_factory=dict)
     zoals_gerapporteerd: bool = False  # the monitor table uses only deliveries known at the peildatum
+    leveringen: list[dict] | None = None  # per bron and bestand: deliveries up to the peildatum (publicatie_leveringen)
 
     def monitor_rij(self, gemeente: str, rows: list[dict] | None = None) -> dict:
         for row in rows if rows is not None else self.monitor:
@@ -107,35 +108,52 @@ def _publicatie(con: duckdb.DuckDBPyConnection, tables: dict[str, set[str]]) -> 
 def leveringspeildata(con: duckdb.DuckDBPyConnection, tables: dict[str, set[str]] | None = None) -> list[date]:
     """The peildata of the deliveries, as far as the published file tells them.
 
-    The monitor's basis tables carry one `kennisstand` per delivery peildatum (plus `nieuwste`);
-    the publication table may list them too. Empty when the file does not say.
+    In order: the deliveries the marts were built from (`publicatie_leveringen`), the knowledge
+    states of the monitor (`mart_monitor_kennisstanden`: one per delivery peildatum, plus
+    `nieuwste`), the `kennisstand` column of the monitor's basis. Empty when the file does not say.
     """
     tables = tables if tables is not None else _tables(con)
-    found: set[date] = set()
-    for table in ("mart_monitor_verblijven", "mart_monitor_gebeurtenissen", "mart_monitor_vertrekken"):
+    queries = []
+    if "peildatum" in tables.get("publicatie_leveringen", set()):
+        queries.append("SELECT DISTINCT peildatum FROM marts.publicatie_leveringen WHERE peildatum IS NOT NULL")
+    if {"kennisstand", "tot_en_met"} <= tables.get("mart_monitor_kennisstanden", set()):
+        queries.append("SELECT DISTINCT tot_en_met FROM marts.mart_monitor_kennisstanden "
+                       "WHERE kennisstand <> 'nieuwste' AND tot_en_met < DATE '9999-01-01'")
+    for table in ("mart_monitor_verblijven", "mart_monitor_gebeurtenissen"):
         if "kennisstand" in tables.get(table, set()):
-            rows = con.execute(
-                f"SELECT DISTINCT TRY_CAST(kennisstand AS DATE) FROM marts.{table}"
-            ).fetchall()
-            found |= {r[0] for r in rows if r[0] is not None}
+            queries.append(f"SELECT DISTINCT TRY_CAST(kennisstand AS DATE) FROM marts.{table}")
             break
-    for column in ("leveringspeildatum", "peildatum"):
-        if column in tables.get("publicatie", set()):
-            rows = con.execute(f"SELECT DISTINCT TRY_CAST({column} AS DATE) FROM marts.publicatie").fetchall()
-            found |= {r[0] for r in rows if r[0] is not None}
-    return sorted(found)
+    for sql in queries:
+        found = {r[0] for r in con.execute(sql).fetchall() if r[0] is not None}
+        if found:
+            return sorted(found)
+    return []
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def newest_peildatum(published_db: Path) -> date:
-    """The peildatum a report is about by default: the publication's, else the newest delivery
-    peildatum, else the newest date in `fct_monitor`."""
+    """The peildatum a report is about by default: the publication's newest peildatum, else the
+    newest delivery peildatum, else the newest date in `fct_monitor`."""
     con = open_published(published_db)
     try:
         tables = _tables(con)
         pub = _publicatie(con, tables)
-        if pub.get("peildatum"):
-            value = pub["peildatum"]
-            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        for column in ("nieuwste_peildatum", "peildatum"):
+            value = _as_date(pub.get(column))
+            if value is not None:
+                return value
         dates = leveringspeildata(con, tables)
         if dates:
             return dates[-1]
@@ -211,6 +229,8 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
     _require(tables, "fct_bezetting", ("datum", "bron", "aanwezig", "aanwezig_in_doelgroep", "capaciteit"))
     _require(tables, "fct_monitor", ("peildatum", "modus", "gemeente") + MONITOR_KOLOMMEN)
     p = peildatum.isoformat()
+    if peildatum < PROGRAMMASTART:
+        raise ReportDataError(f"peildatum {p} ligt vóór de start van de pilots op {PROGRAMMASTART.isoformat()}")
 
     pilots = [Pilot(r["bron"], r["gemeente"], int(r["capaciteit"])) for r in _rows(
         con, "SELECT bron, gemeente, capaciteit FROM marts.dim_pilot ORDER BY volgorde")]
@@ -245,9 +265,11 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
         monitor_reeks += [dict(r, peildatum=peildatum, modus="nieuwste") for r in _monitor(con, peildatum, False)]
     monitor_reeks = [dict(r, peildatum=r["peildatum"]) for r in monitor_reeks]
 
+    bbb = "herkomst = 'BBB'" if "herkomst" in tables["fct_instroom"] else "false"
     instroom = _rows(con, f"""
         SELECT bron, CAST(date_trunc('month', instroomdatum) AS DATE) AS maand,
-               count(*) FILTER (WHERE in_doelgroep) AS in_doelgroep,
+               count(*) FILTER (WHERE in_doelgroep AND {bbb}) AS in_doelgroep_bbb,
+               count(*) FILTER (WHERE in_doelgroep AND NOT coalesce({bbb}, false)) AS in_doelgroep_overig,
                count(*) FILTER (WHERE NOT in_doelgroep OR in_doelgroep IS NULL) AS buiten_doelgroep
         FROM marts.fct_instroom
         WHERE instroomdatum <= DATE '{p}'
@@ -300,6 +322,17 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
             FROM marts.fct_afwijkingen {where}
             GROUP BY ALL""")
 
+    leveringen_overzicht = None
+    if {"bron", "bestand", "peildatum"} <= tables.get("publicatie_leveringen", set()):
+        rows_loaded = ("sum(rows_loaded) FILTER (WHERE peildatum = laatste)"
+                       if "rows_loaded" in tables["publicatie_leveringen"] else "NULL")
+        leveringen_overzicht = _rows(con, f"""
+            SELECT bron, bestand, count(DISTINCT peildatum) AS leveringen, min(peildatum) AS eerste,
+                   max(peildatum) AS laatste_peildatum, {rows_loaded} AS rijen_laatste
+            FROM (SELECT *, max(peildatum) FILTER (WHERE peildatum <= DATE '{p}') OVER (PARTITION BY bron, bestand) AS laatste
+                  FROM marts.publicatie_leveringen WHERE peildatum <= DATE '{p}')
+            GROUP BY bron, bestand""")
+
     pub = _publicatie(con, tables)
     demo = bool(is_demo) if is_demo is not None else bool(pub.get("is_demo", False))
     return ReportData(
@@ -320,6 +353,7 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
         is_demo=demo,
         publicatie=pub,
         zoals_gerapporteerd=as_reported,
+        leveringen=leveringen_overzicht,
     )
 
 

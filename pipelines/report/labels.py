@@ -103,13 +103,26 @@ BUITEN_DOELGROEP_REDEN: dict[str, str] = {
     "GEEN_REGIOBINDING": "Geen aantoonbare regiobinding",
 }
 
+# The conflict kinds of the reconciliation (int_uitstroom__conflicten), in plain Dutch.
 AFWIJKING_UITSTROOM: dict[str, str] = {
-    "asielaanvraag_zonder_ind": "Asielaanvraag gemeld, maar geen herhaalde asielaanvraag bij de IND",
-    "art64_zonder_ind": "Uitstel art. 64 gemeld, maar geen inwilliging bij de IND",
+    "verblijf_niet_bevestigd": "Verblijfsvergunning gemeld, geen inwilliging bij de IND",
+    "vertrek_niet_bevestigd": "Terugkeer of doormigratie gemeld, geen vertrek bij de DT&V",
+    "andere_bestemming": "DT&V registreerde een andere bestemming (herkomstland of derde land)",
+    "vertrek_niet_aantoonbaar": "Terugkeer of doormigratie gemeld, volgens de DT&V niet aantoonbaar",
+    "vertrek_wel_aantoonbaar": "Met onbekende bestemming gemeld, de DT&V registreerde een aantoonbaar vertrek",
+    "asielaanvraag_niet_bevestigd": "Asielaanvraag gemeld, geen herhaalde asielaanvraag bij de IND",
+    "art64_niet_bevestigd": "Uitstel art. 64 gemeld, geen inwilliging bij de IND",
+    "niet_te_controleren": "Niet te controleren: verblijf niet gekoppeld aan de gegevens van IND en DT&V",
+    "aanwezig_maar_vertrokken": "Nog aanwezig volgens de gemeente, de DT&V registreerde een vertrek",
 }
 
 ERNST_VOLGORDE: dict[str, int] = {"kritiek": 0, "hoog": 1, "fout": 1, "error": 1, "midden": 2,
                                   "waarschuwing": 2, "warning": 2, "laag": 3, "info": 4}
+
+BESTAND_NAAM: dict[str, str] = {
+    "verblijven": "Verblijven", "trajecten": "Trajecten (scenario's, MRT)", "procedures": "Procedures",
+    "maatregelen": "Maatregelen", "vertrekzaken": "Vertrekzaken",
+}
 
 BRON_NAAM: dict[str, str] = {
     "amsterdam": "Amsterdam", "rotterdam": "Rotterdam", "utrecht": "Utrecht",
@@ -123,6 +136,10 @@ def reden_label(code: str) -> str:
 
 def afwijking_label(code: str) -> str:
     return AFWIJKING_UITSTROOM.get(code, code.replace("_", " ").capitalize())
+
+
+def bestand_label(bestand: str) -> str:
+    return BESTAND_NAAM.get(bestand, bestand)
 
 
 def bron_label(bron: str) -> str:

@@ -22,6 +22,7 @@ from pipelines.report.labels import (
     MONITOR_LABEL,
     UITSTROOM_GROEPEN,
     afwijking_label,
+    bestand_label,
     bron_label,
     reden_label,
 )
@@ -82,7 +83,7 @@ def _kerncijfers(data: ReportData) -> Sectie:
     vorige = None
     if data.vergelijking:
         try:
-            vorige = data.monitor_rij("totaal", data.vergelijking.zoals_gerapporteerd)
+            vorige = data.monitor_rij("totaal", data.vergelijking.nieuwste)
         except KeyError:
             vorige = None
     bezet = [b for b in data.bezetting if b["datum"] == data.peildatum]
@@ -112,6 +113,10 @@ def _kerncijfers(data: ReportData) -> Sectie:
         {"waarde": _g(tot["buiten_doelgroep"]), "wat": "personen opgevangen buiten de doelgroep", "delta": delta("buiten_doelgroep")},
     ]
     s.add("kerncijfers", tegels)
+    if data.leveringspeildata and data.peildatum > data.leveringspeildata[-1]:
+        s.add("melding", f"Let op: de nieuwste levering heeft peildatum {fmt.datum(data.leveringspeildata[-1])}. "
+                         f"Wat daarna tot {fmt.datum(data.peildatum)} gebeurde, is nog niet geleverd en ontbreekt "
+                         "in deze cijfers.")
     return s
 
 
@@ -125,12 +130,15 @@ def _monitortabel(data: ReportData) -> Sectie:
         "De definities staan in het laatste hoofdstuk."
     )
     names = _monitor_seq(data)
-    rijen, groepen = [], {}
+    rijen, groepen, nadruk = [], {}, set()
     for groep, cols in MONITOR_GROEPEN:
         groepen[len(rijen)] = groep
         for col, label, _ in cols:
+            if col == "bestendig_totaal":
+                nadruk.add(len(rijen))
             rijen.append((label, [_g(data.monitor_rij(n)[col]) for n in names]))
     s.add("tabel", Tabel(
+        nadruk=nadruk,
         caption=f"Landelijke monitor LVV op {fmt.datum(data.peildatum)}, per pilot",
         kolommen=["Cijfer"] + [n if n != "totaal" else "Totaal" for n in names],
         rijen=rijen,
@@ -158,10 +166,12 @@ def _vergelijking(data: ReportData) -> Sectie:
     tot_nu = data.monitor_rij("totaal")
     tot_toen = data.monitor_rij("totaal", v.zoals_gerapporteerd) if v.zoals_gerapporteerd else None
     tot_toen_nw = data.monitor_rij("totaal", v.nieuwste)
-    rijen, groepen = [], {}
+    rijen, groepen, nadruk = [], {}, set()
     for groep, cols in MONITOR_GROEPEN:
         groepen[len(rijen)] = groep
         for col, label, _ in cols:
+            if col == "bestendig_totaal":
+                nadruk.add(len(rijen))
             toen = tot_toen[col] if tot_toen else None
             nw = tot_toen_nw[col]
             nu = tot_nu[col]
@@ -175,7 +185,7 @@ def _vergelijking(data: ReportData) -> Sectie:
         kolommen=["Cijfer", f"{fmt.datum(v.vorige)}, zoals toen gerapporteerd",
                   f"{fmt.datum(v.vorige)}, met nieuwste gegevens", fmt.datum(data.peildatum),
                   "Ontwikkeling", "Correctie achteraf"],
-        rijen=rijen, groepen=groepen,
+        rijen=rijen, groepen=groepen, nadruk=nadruk,
         voetnoot="Ontwikkeling = deze peildatum min de vorige peildatum met de nieuwste gegevens. "
                  "Correctie achteraf = de vorige peildatum met de nieuwste gegevens min zoals toen gerapporteerd.",
     ), id="tabel-vergelijking")
@@ -194,10 +204,11 @@ def _vergelijking(data: ReportData) -> Sectie:
         rijen.append((n if n != "totaal" else "Totaal", cellen))
     kolommen = ["Pilot"]
     for col in kern:
-        kolommen += [MONITOR_LABEL[col], "verschil"]
+        kolommen += ["Stand", "Verschil"]
     s.add("tabel", Tabel(
         caption=f"Per pilot: stand op {fmt.datum(data.peildatum)} en verschil met {fmt.datum(v.vorige)} (nieuwste gegevens)",
         kolommen=kolommen, rijen=rijen, nadruk_laatste_rij=True,
+        kolomgroepen=[(MONITOR_LABEL[col], 2) for col in kern],
     ), id="tabel-vergelijking-pilots")
     return s
 
@@ -338,29 +349,32 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
     labels = [_maand_cat(m) for m in maandlijst]
     elke = 3 if len(maandlijst) > 14 else 1
 
-    # Instroom per month
-    inn = defaultdict(lambda: [0, 0])
+    # Instroom per month, by origin (over from a BBB or not) and target group
+    inn = defaultdict(lambda: [0, 0, 0])
     for r in data.instroom_per_maand:
         if bron is None or r["bron"] == bron:
-            inn[r["maand"]][0] += r["in_doelgroep"]
-            inn[r["maand"]][1] += r["buiten_doelgroep"]
-    reeksen = [Reeks("Binnen doelgroep", [inn[m][0] for m in maandlijst]),
-               Reeks("Buiten doelgroep", [inn[m][1] for m in maandlijst])]
-    totaal_in = sum(v[0] + v[1] for v in inn.values())
+            inn[r["maand"]][0] += r["in_doelgroep_bbb"]
+            inn[r["maand"]][1] += r["in_doelgroep_overig"]
+            inn[r["maand"]][2] += r["buiten_doelgroep"]
+    namen = ["Doelgroep, uit BBB", "Doelgroep, nieuw of overig", "Buiten doelgroep"]
+    reeksen = [Reeks(naam, [inn[m][k] for m in maandlijst]) for k, naam in enumerate(namen)]
+    som = [sum(v[k] for v in inn.values()) for k in range(3)]
     tabel = Tabel(
         caption=f"Instroom per maand, {naam} (verblijven)",
-        kolommen=["Maand", "Binnen doelgroep", "Buiten doelgroep", "Totaal"],
-        rijen=[(fmt.maand(m), [_g(inn[m][0]), _g(inn[m][1]), _g(inn[m][0] + inn[m][1])]) for m in maandlijst]
-        + [("Totaal", [_g(sum(v[0] for v in inn.values())), _g(sum(v[1] for v in inn.values())), _g(totaal_in)])],
+        kolommen=["Maand"] + namen + ["Totaal"],
+        rijen=[(fmt.maand(m), [_g(v) for v in inn[m]] + [_g(sum(inn[m]))]) for m in maandlijst]
+        + [("Totaal", [_g(v) for v in som] + [_g(sum(som))])],
         nadruk_laatste_rij=True,
         voetnoot="De laatste maand loopt tot en met de peildatum." if data.peildatum.day != 1 else
         "De maand van de peildatum telt alleen de instroom op de peildatum zelf.",
     )
     blokken.append(Blok("grafiek", staafgrafiek(
         f"{prefix}-instroom", f"Instroom per maand – {naam}", labels, reeksen, "Aantal verblijven", "Maand van instroom",
-        f"Gestapelde staven per maand, april 2019 tot {fmt.maand(data.peildatum)}; totaal {_g(totaal_in)} instromers.",
+        f"Gestapelde staven per maand, april 2019 tot {fmt.maand(data.peildatum)}; totaal {_g(sum(som))} instromers, "
+        f"van wie {_g(som[0])} uit een BBB en {_g(som[2])} buiten de doelgroep.",
         tabel, label_elke=elke,
-        toelichting="Nieuwe verblijven per maand. In april tot en met juni 2019 kwamen veel mensen over uit de BBB's.",
+        toelichting="Nieuwe verblijven per maand. ‘Uit BBB’: overgekomen uit de voormalige Bed-Bad-Broodopvang "
+                    "bij de overgang naar de LVV.",
     )))
 
     # Uitstroom per month by (grouped) category
@@ -399,8 +413,8 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
     dagen = sorted(d for d in per_dag if PROGRAMMASTART <= d <= data.peildatum)
     if dagen:
         cap = per_dag[dagen[-1]][2] or capaciteit
-        reeksen = [Reeks("Aanwezig, alle personen", [per_dag[d][0] for d in dagen], kleur=0, dik=True),
-                   Reeks("Aanwezig, binnen doelgroep", [per_dag[d][1] for d in dagen], kleur=1)]
+        reeksen = [Reeks("Alle aanwezigen", [per_dag[d][0] for d in dagen], kleur=0, dik=True),
+                   Reeks("Aanwezigen in doelgroep", [per_dag[d][1] for d in dagen], kleur=1)]
         momenten = [d for d in dagen if d.day == 1 or d == dagen[-1]]
         tabel = Tabel(
             caption=f"Bezetting tegenover capaciteit, {naam} (op de eerste van de maand en op de peildatum)",
@@ -487,9 +501,10 @@ def _afwijkingen(data: ReportData) -> Sectie:
     if data.afwijkingen_uitstroom:
         soorten = sorted({r["afwijking"] for r in data.afwijkingen_uitstroom})
         tel = {(r["bron"], r["afwijking"]): r["aantal"] for r in data.afwijkingen_uitstroom}
-        s.tekst("Verblijven waarvan de uitstroomreden van de gemeente niet overeenkomt met wat de IND of de "
-                "DT&V registreerde. De monitor telt ze in de categorie die de gemeente meldde of als "
-                "onbevestigd (zie de definities); de pilot kan ze nagaan.")
+        s.tekst("Beëindigde verblijven waarvan de uitstroomreden die de gemeente meldde niet overeenkomt met "
+                "wat de IND of de DT&V registreerde. De monitor telt zo'n verblijf volgens de regels in de "
+                "definities (een niet bevestigde oplossing als ‘onbevestigd’); de pilot kan de gevallen in "
+                "het LSO nagaan.")
         s.add("tabel", Tabel(
             caption=f"Afwijkingen in de uitstroom per pilot, tot en met {fmt.datum(data.peildatum)} (verblijven)",
             kolommen=["Soort afwijking"] + names + ["Totaal"],
@@ -558,6 +573,18 @@ def _definities(data: ReportData) -> Sectie:
         "De gegevens zijn gekoppeld via het vreemdelingennummer en daarna gepseudonimiseerd: dit rapport "
         "en het bestand waar het uit komt bevatten geen namen, nummers of geboortedata.",
     ])
+    if data.leveringen:
+        volgorde = {p.bron: i for i, p in enumerate(data.pilots)} | {"ind": 90, "dtv": 91}
+        rows = sorted(data.leveringen, key=lambda r: (volgorde.get(r["bron"], 99), str(r["bestand"])))
+        s.add("tabel", Tabel(
+            caption=f"Leveringen tot en met {fmt.datum(data.peildatum)} waarop dit rapport rust",
+            kolommen=["Bron", "Bestand", "Aantal leveringen", "Eerste peildatum", "Laatste peildatum", "Rijen in laatste levering"],
+            rijen=[(bron_label(r["bron"]), [Tekst(bestand_label(r["bestand"])), _g(r["leveringen"]),
+                    fmt.datum(r["eerste"]) if r["eerste"] else "–",
+                    fmt.datum(r["laatste_peildatum"]) if r["laatste_peildatum"] else "–",
+                    _g(r["rijen_laatste"])]) for r in rows],
+            voetnoot="Een correctie van een levering (zelfde peildatum, nieuwe inhoud) telt niet als extra levering.",
+        ), id="tabel-leveringen")
     s.add("kop", "Waar u op moet letten", id="definities-letop")
     s.add("lijst", [
         "Kleine aantallen per pilot schommelen sterk; vergelijk pilots bij voorkeur over langere periodes.",
@@ -576,6 +603,18 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
     env.tests["tekstcel"] = lambda value: isinstance(value, Tekst)
     return env
+
+
+def _bron_tekst(data: ReportData) -> str:
+    tekst = data.bron_bestand.name
+    pub = data.publicatie
+    published = pub.get("published_at")
+    if isinstance(published, datetime):
+        local = published.replace(tzinfo=ZoneInfo("UTC")).astimezone(AMSTERDAM) if published.tzinfo is None else published
+        tekst += f", gepubliceerd op {fmt.datum(local.date())} om {local:%H:%M}"
+    if pub.get("code_version"):
+        tekst += f" (programmaversie {pub['code_version']})"
+    return tekst
 
 
 def render_report(data: ReportData, gemaakt_op: datetime | None = None) -> str:
@@ -608,6 +647,6 @@ def render_report(data: ReportData, gemaakt_op: datetime | None = None) -> str:
                      else "de nieuwste levering van iedere bron, met correcties"),
         vergelijking_tekst=vergelijking_tekst,
         gemaakt_op=f"{fmt.datum(gemaakt_op.date())}, {gemaakt_op:%H:%M}",
-        bronbestand=data.bron_bestand.name,
+        bronbestand=_bron_tekst(data),
         secties=secties,
     )

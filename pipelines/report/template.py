@@ -59,6 +59,9 @@ caption { caption-side: top; text-align: left; font-weight: 700; padding: .3rem 
 th, td { padding: .32rem .55rem; border-bottom: 1px solid var(--lijn); vertical-align: top; }
 thead th { border-bottom: 2px solid var(--donkerblauw); text-align: right; font-weight: 700; vertical-align: bottom; }
 thead th:first-child, tbody th { text-align: left; }
+thead tr.kolomgroep th { text-align: center; border-bottom: 1px solid var(--lijn); font-weight: 700; }
+thead tr.kolomgroep td { border-bottom: 0; }
+colgroup + colgroup { border-left: 1px solid var(--lijn); }
 tbody th { font-weight: 400; }
 td { text-align: right; white-space: nowrap; }
 td.tekst { text-align: left; white-space: normal; }
@@ -97,6 +100,7 @@ footer { max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; color: var
   table, figure, .kerncijfers, tr { break-inside: avoid; }
   .tabel-wrap { overflow: visible; }
   summary { display: none; }
+  details::details-content { content-visibility: visible; display: block; }
   details { border: 0; padding: 0; }
   svg.grafiek { max-width: 100%; }
   .watermerk {
@@ -148,11 +152,14 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% macro tabel(t, id=None) -%}
 <div class="tabel-wrap"><table{% if id %} id="{{ id }}"{% endif %}>
 <caption>{{ t.caption }}</caption>
-<thead><tr>{% for k in t.kolommen %}<th scope="col">{{ k }}</th>{% endfor %}</tr></thead>
+{%- if t.kolomgroepen %}<colgroup span="1"></colgroup>{% for label, span in t.kolomgroepen %}<colgroup span="{{ span }}"></colgroup>{% endfor %}{% endif %}
+<thead>
+{%- if t.kolomgroepen %}<tr class="kolomgroep"><td></td>{% for label, span in t.kolomgroepen %}<th scope="colgroup" colspan="{{ span }}">{{ label }}</th>{% endfor %}</tr>{% endif %}
+<tr>{% for k in t.kolommen %}<th scope="col">{{ k }}</th>{% endfor %}</tr></thead>
 <tbody>
 {%- for kop, cellen in t.rijen %}
 {%- if loop.index0 in t.groepen %}<tr class="groep"><th scope="rowgroup" colspan="{{ t.kolommen|length }}">{{ t.groepen[loop.index0] }}</th></tr>{% endif %}
-<tr{% if t.nadruk_laatste_rij and loop.last %} class="totaal"{% endif %}><th scope="row">{{ kop }}</th>{% for c in cellen %}<td{% if c is tekstcel %} class="tekst"{% endif %}>{{ c }}</td>{% endfor %}</tr>
+<tr{% if t.nadruk_laatste_rij and loop.last %} class="totaal"{% elif loop.index0 in t.nadruk %} class="nadruk"{% endif %}><th scope="row">{{ kop }}</th>{% for c in cellen %}<td{% if c is tekstcel %} class="tekst"{% endif %}>{{ c }}</td>{% endfor %}</tr>
 {%- endfor %}
 </tbody>
 </table></div>
