@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +40,16 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcom
     defs = build_definitions(Paths(landing=landing, warehouse=warehouse))
     job = defs.resolve_job_def("nightly_monitor")
     progress_logger.info(f"run: landing {landing} → warehouse {warehouse}")
-    with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET_DAGSTER if quiet else None
-        )
+    log_path = warehouse / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with DagsterInstance.ephemeral() as instance, open(log_path, "w", encoding="utf-8") as log:
+        # dbt's own output (every model and test) goes to the run log file, not the terminal.
+        with contextlib.redirect_stdout(log) if quiet else contextlib.nullcontext():
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=QUIET_DAGSTER if quiet else None
+            )
         step_seconds = _step_seconds(instance, result.run_id)
+    progress_logger.info(f"run: volledige dbt-uitvoer in {log_path}")
     seconds = time.monotonic() - started
     if result.success:
         return RunOutcome(True, seconds, result=result, step_seconds=step_seconds)

@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.report import build_report, default_report_path, newest_peildatum, write_report
+from pipelines.report import build_report, default_report_path, newest_peildatum, write_report, write_warehouse_report
 from pipelines.report.command import register
 from pipelines.report.data import ReportDataError, kies_vorige, load_report_data
 
@@ -448,6 +448,13 @@ def test_report_content_matches_the_monitor(sample_db, report_html):
         assert kop in text
     assert "Nog niet beschikbaar" in text, "no fct_afwijkingen in this file: say so"
     assert "DEMO" not in text
+    # as reported: the monitor table is the macro's as-reported answer, and the report says so
+    data = load_report_data(sample_db, date(2020, 11, 1), as_reported=True)
+    con = duckdb.connect(str(sample_db), read_only=True)
+    as_reported = con.execute("SELECT gemeente, mob FROM marts.monitor_op(DATE '2020-11-01', true)").fetchall()
+    con.close()
+    assert [(r["gemeente"], r["mob"]) for r in data.monitor] == as_reported
+    assert "zoals gerapporteerd: alleen de leveringen" in build_report(sample_db, date(2020, 11, 1), as_reported=True)
 
 
 def test_comparison_uses_previous_delivery_peildatum(sample_db):
@@ -485,6 +492,11 @@ def test_write_report_and_missing_input(sample_db, tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["r.html"], "no temporary file left behind"
     assert default_report_path(tmp_path, date(2021, 2, 1)) == tmp_path / "rapport" / "monitor_2021-02-01.html"
+    warehouse = tmp_path / "wh"
+    warehouse.mkdir()
+    shutil.copyfile(sample_db, warehouse / "monitor.duckdb")
+    assert write_warehouse_report(warehouse) == warehouse / "rapport" / "monitor_2021-02-01.html"
+    assert (warehouse / "rapport" / "monitor_2021-02-01.html").is_file()
     with pytest.raises(ReportDataError, match="bestaat niet"):
         write_report(tmp_path / "nope.duckdb", date(2021, 2, 1), tmp_path / "x.html")
     with pytest.raises(ReportDataError, match="vóór de start"):
@@ -521,6 +533,35 @@ def test_cli_subcommand(sample_db, tmp_path, capsys):
     assert "bestaat niet" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parser.parse_args(["report", "--peildatum", "1-11-2020"])
+
+
+def test_dagster_asset_writes_the_report(sample_db_full, tmp_path):
+    import dagster as dg
+
+    from pipelines.defs.resources import WarehouseResource
+    from pipelines.report.assets import PUBLISHED_KEY, monitor_report
+
+    warehouse = tmp_path / "wh"
+    warehouse.mkdir()
+    shutil.copyfile(sample_db_full, warehouse / "monitor.duckdb")
+
+    @dg.asset(key=PUBLISHED_KEY)
+    def published_stub() -> None:  # stands in for the publication, which already happened above
+        return None
+
+    result = dg.materialize(
+        [published_stub, monitor_report],
+        resources={"warehouse": WarehouseResource(landing_dir=str(tmp_path / "landing"), warehouse_dir=str(warehouse))},
+    )
+    assert result.success
+    out = warehouse / "rapport" / "monitor_2021-02-01.html"
+    assert out.is_file()
+    from pipelines.report.assets import REPORT_KEY
+
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == REPORT_KEY]
+    metadata = event.materialization.metadata
+    assert metadata["peildatum"].value == "2021-02-01" and metadata["vergeleken_met"].value == "2020-11-01"
+    assert metadata["is_demo"].value is True
 
 
 def test_report_from_the_real_published_file(tmp_path):

@@ -44,11 +44,17 @@ def _newest_source_mtime() -> float:
 
 
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the dbt project's files."""
+    """Run `dbt parse` when the manifest is missing, older than the project's files, or was
+    parsed for another database location (dbt re-parses fully when the profile changes, so one
+    parse here saves one in each of the two dbt builds of a run)."""
     manifest = DBT_PROJECT.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+    marker = DBT_PROJECT.target_path / ".parsed_for_warehouse"
+    warehouse = os.environ.get("LVV_WAREHOUSE", "")
+    stale = not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
+    if stale or not marker.exists() or marker.read_text() != warehouse:
         progress_logger.info("dbt: manifest opbouwen (dbt parse)")
         dbt_resource().cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+        marker.write_text(warehouse)
     return manifest
 
 

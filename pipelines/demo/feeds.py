@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 import os
 import re
 import zipfile
 from bisect import bisect_left
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -104,35 +102,35 @@ LAYOUTS: dict[tuple[str, str], Layout] = {
 }
 REJECTED_FILE = ("eindhoven", "trajecten", "20200231")  # peildatum 31 February: not a real date
 REJECTED_CONTENT_DATE = date(2020, 2, 29)  # what that file holds: the events up to then
-PARALLEL_FROM_SCALE = 5  # from this scale on, a second process writes SECOND_PROCESS_KEYS
-SECOND_PROCESS_KEYS = (("rotterdam", "verblijven"),)  # the bulk of the XLSX cells
 
 
 def ext_of(bron: str, bestand: str) -> str:
     return LAYOUTS[(bron, bestand)].fmt
 
 
-def _converter(layout: Layout, column: str) -> Callable[[object], object] | None:
-    """How one column's canonical value becomes delivered text (None: as is, empty for None)."""
+class _Spelling(dict):
+    """canonical value -> delivered text, computed on first use (None -> empty)."""
+
+    def __init__(self, spell: Callable[[object], str]) -> None:
+        super().__init__({None: ""})
+        self.spell = spell
+
+    def __missing__(self, value):
+        text = self[value] = self.spell(value)
+        return text
+
+
+def _converter(layout: Layout, column: str) -> dict | None:
+    """How one column's canonical values are delivered: a mapping, or None for 'as is'."""
     if column in BOOLEAN_COLUMNS:
         yes, no = layout.booleans
-        empty = None if layout.fmt == "xlsx" else ""
-        return lambda v: empty if v is None else (yes if v else no)
+        return {True: yes, False: no, None: None if layout.fmt == "xlsx" else ""}
     if layout.fmt == "xlsx":
         return None  # dates stay dates (real Excel date cells), text stays text
     if column in DATE_COLUMNS:
-        fmt, cache = DATE_FORMATS[layout.dates], {}
-
-        def date_text(v):
-            if v is None:
-                return ""
-            text = cache.get(v)
-            if text is None:
-                text = cache[v] = fmt(v)
-            return text
-        return date_text
+        return _Spelling(DATE_FORMATS[layout.dates])
     if column in CODE_COLUMNS and layout.lower_codes:
-        return lambda v: "" if v is None else v.lower()
+        return _Spelling(str.lower)
     return None
 
 
@@ -149,8 +147,9 @@ class Formatter:
 
     def __call__(self, row: tuple) -> list:
         if self.layout.fmt == "xlsx":
-            return [row[i] if conv is None else conv(row[i]) for i, conv in self._plan]
-        return [("" if row[i] is None else row[i]) if conv is None else conv(row[i]) for i, conv in self._plan]
+            return [row[i] if spelling is None else spelling[row[i]] for i, spelling in self._plan]
+        # text values are never empty strings, so `or ""` only turns None into an empty cell
+        return [row[i] or "" if spelling is None else spelling[row[i]] for i, spelling in self._plan]
 
     def invalid(self, bad: InvalidRow) -> list:
         values = self(bad.values + (None,) * (len(self.columns) - len(bad.values)))
@@ -193,41 +192,97 @@ def render_csv(layout: Layout, rows: list[list]) -> list[str]:
 
 
 class _XlsxSink:
-    def __init__(self, path: Path, layout: Layout, header: list[str]) -> None:
-        from openpyxl import Workbook  # only needed for the XLSX files
+    """An XLSX delivery. openpyxl (write-only) builds the package: content types, workbook,
+    styles with the date format, a notes sheet, properties. The rows of the first sheet are
+    rendered here the way openpyxl writes them (inline strings; date serials with openpyxl's own
+    date style), because openpyxl's per-cell XML writer is by far the slowest part of a large
+    demo. Rows are streamed to a hidden temporary file until the workbook is closed."""
 
+    def __init__(self, path: Path, layout: Layout, header: list[str]) -> None:
         self.path, self.layout, self.rows = path, layout, 0
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(layout.sheet)
-        self.sheet.append(header)
+        self.letters = [_column_letter(i) for i in range(len(header))]
+        self.tmp = path.with_name(f".{path.name}.rows.tmp")
+        self.handle = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
+        self.handle.write(self._row_xml(1, header))
+
+    def _row_xml(self, number: int, values: list) -> str:
+        cells = []
+        for letter, v in zip(self.letters, values):
+            if v is None:
+                continue
+            if isinstance(v, date):
+                cells.append(f'<c r="{letter}{number}" s="{_DATE_STYLE}" t="n"><v>{v.toordinal() - EXCEL_EPOCH}</v></c>')
+            else:
+                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{xml_escape(v)}</t></is></c>')
+        return f'<row r="{number}">{"".join(cells)}</row>'
 
     def write(self, rows: list) -> None:
-        append = self.sheet.append
-        for row in rows:
-            append(row)
+        start = self.rows + 2
+        self.handle.write("".join([self._row_xml(n, row) for n, row in enumerate(rows, start)]))
         self.rows += len(rows)
 
     def close(self) -> None:
+        from openpyxl import Workbook  # only needed for the XLSX files
+
+        self.handle.close()
+        workbook = Workbook(write_only=True)
+        workbook.create_sheet(self.layout.sheet).append([_STYLE_PROBE])  # registers openpyxl's date style
         if self.layout.notes:
-            notes = self.workbook.create_sheet(self.layout.notes[0])
+            notes = workbook.create_sheet(self.layout.notes[0])
             for line in self.layout.notes[1:]:
                 notes.append([line])
-        props = self.workbook.properties
+        props = workbook.properties
         props.creator = props.lastModifiedBy = "LVV demo-generator"
         props.created = props.modified = XLSX_TIMESTAMP
         buffer = io.BytesIO()
-        self.workbook.save(buffer)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_bytes(_stable_zip(buffer.getvalue()))
-        os.replace(tmp, self.path)
+        workbook.save(buffer)
+        rows = self.tmp.read_text(encoding="utf-8")
+        package = _stable_zip(buffer.getvalue(), {FIRST_SHEET: lambda xml: _inject_rows(xml, rows)})
+        out = self.path.with_name(f".{self.path.name}.tmp")
+        out.write_bytes(package)
+        os.replace(out, self.path)
+        self.tmp.unlink()
 
     def abort(self) -> None:
-        pass
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The same workbook with fixed member timestamps and document dates (openpyxl stamps the
-    save time into both)."""
+FIRST_SHEET = "xl/worksheets/sheet1.xml"
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # Excel's day 0 for dates after February 1900
+_STYLE_PROBE = date(2020, 11, 1)
+_DATE_STYLE = "\x00DATESTYLE\x00"  # placeholder in the rendered rows until openpyxl's id is known
+_PROBE_ROW = re.compile(r'<sheetData><row r="1"><c r="A1" s="(\d+)" t="n"><v>[^<]*</v></c></row></sheetData>')
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def xml_escape(text: str) -> str:
+    if text != text.strip():  # pragma: no cover - no delivered value has surrounding spaces
+        raise ValueError(f"value with surrounding spaces: {text!r}")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inject_rows(sheet_xml: bytes, rows: str) -> bytes:
+    """Replace the probe row openpyxl wrote by the rendered rows, with openpyxl's date style."""
+    text = sheet_xml.decode("utf-8")
+    probe = _PROBE_ROW.search(text)
+    if probe is None:  # pragma: no cover - guards against a change in openpyxl's output
+        raise RuntimeError("unexpected worksheet XML from openpyxl")
+    data = "<sheetData>" + rows.replace(_DATE_STYLE, probe.group(1)) + "</sheetData>"
+    return (text[: probe.start()] + data + text[probe.end():]).encode("utf-8")
+
+
+def _stable_zip(data: bytes, rewrite: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    """The same package with members rewritten by `rewrite`, fixed member timestamps and fixed
+    document dates (openpyxl stamps the save time into both)."""
     stamp = XLSX_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -235,10 +290,12 @@ def _stable_zip(data: bytes) -> bytes:
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+            if info.filename in rewrite:
+                content = rewrite[info.filename](content)
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE_TIME)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
-            dst.writestr(member, content)
+            dst.writestr(member, content, compresslevel=1)  # fast; the sheets are repetitive XML
     return out.getvalue()
 
 
@@ -400,18 +457,7 @@ def write_demo_feeds(landing: Path, seed: int = DEFAULT_SEED, scale: int = 1,
     for bron in cal.BRONNEN:
         (landing / bron).mkdir(parents=True, exist_ok=True)
     say(f"demo-populatie opbouwen en schrijven naar {landing} (seed {seed}, schaal {scale})")
-    if scale >= PARALLEL_FROM_SCALE and (os.cpu_count() or 1) > 1:
-        # openpyxl is the slow part: a second process writes Rotterdam's workbooks meanwhile. It
-        # builds the same deterministic population itself, so nothing needs to be sent to it.
-        rest = tuple(k for k in FILE_KEYS if k not in SECOND_PROCESS_KEYS)
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            second = pool.submit(_write_files, landing, seed, scale, SECOND_PROCESS_KEYS, None)
-            written = _write_files(landing, seed, scale, rest, say)
-            second_written = second.result()
-        written["rows"].update(second_written["rows"])
-        say("rotterdam/verblijven (XLSX) geschreven door het tweede proces")
-    else:
-        written = _write_files(landing, seed, scale, FILE_KEYS, say)
+    written = _write_files(landing, seed, scale, FILE_KEYS, say)
     skipped = _write_extras(landing, seed, scale)
     say("LEESMIJ.txt, lock-bestand en .DS_Store geschreven (horen overgeslagen te worden)")
     rows = dict(sorted(written["rows"].items()))

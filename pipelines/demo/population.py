@@ -216,7 +216,7 @@ class _ReplicaBuilder:
 
     def new_v_nummer(self) -> str:
         while True:
-            v = str(self.rng.randrange(1_000_000_000, 10_000_000_000))
+            v = str(1_000_000_000 + int(self.random() * 9_000_000_000))
             if v not in self.reg.v_taken:
                 self.reg.v_taken.add(v)
                 return v

@@ -95,7 +95,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "sdc_rapport": pa.schema([
         ("stap", pa.int64()), ("soort", pa.string()), ("kenmerk", pa.string()), ("van", pa.string()),
         ("naar", pa.string()), ("records_gewijzigd", pa.int64()), ("cellen_gewijzigd", pa.int64()),
-        ("records_in_overtreding_na", pa.int64()), ("toelichting", pa.string()),
+        ("records_in_overtreding_na", pa.int64()), ("beschrijving", pa.string()),
     ]),
     "codeboek": pa.schema([(c, pa.string()) for c in ("tabel", "kolom", "type", "betekenis", "codes", "bron", "regel")]),
 }
@@ -210,7 +210,7 @@ def write_extract(
         (temp / "README.md").write_text(readme(
             peildatum=peildatum, is_demo=is_demo, k=k, min_cell=min_cell, records_in=result.records_in,
             records_out=result.records_out, level_names=level_names,
-            steps_text=[s.toelichting for s in result.steps],
+            steps_text=[s.beschrijving for s in result.steps],
             primary=aggregates.suppression.primary, secondary=aggregates.suppression.secondary,
             files=sorted(file_names), published_at=str(publication["published_at"]),
             code_version=str(publication["code_version"]),

@@ -127,7 +127,7 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
         ("records_gewijzigd", "BIGINT", "Records waarbij deze stap iets veranderde."),
         ("cellen_gewijzigd", "BIGINT", "Cellen die gegeneraliseerd of leeg gemaakt werden."),
         ("records_in_overtreding_na", "BIGINT", f"Records die na de stap nog in een groep kleiner dan {k} zaten."),
-        ("toelichting", "VARCHAR", "De stap in woorden."),
+        ("beschrijving", "VARCHAR", "De stap in woorden."),
     ):
         rows.append(("sdc_rapport", column, kind, meaning, "", "", ""))
     for column, meaning in (("tabel", "Tabel."), ("kolom", "Kolom."), ("type", "Gegevenstype (DuckDB)."),

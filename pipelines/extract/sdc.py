@@ -77,7 +77,7 @@ class SdcStep:
     records_gewijzigd: int  # records whose released value changed in this step
     cellen_gewijzigd: int  # cells generalized or set to missing
     records_in_overtreding_na: int  # records still in a group smaller than k after this step
-    toelichting: str
+    beschrijving: str
 
 
 @dataclass

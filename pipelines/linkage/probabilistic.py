@@ -392,7 +392,7 @@ def _measure_parameters(
     )
     nonnull = ", ".join(f"count(*) FILTER (WHERE lvl_{c.column} > 0) AS nn_{c.column}" for c in sampled)
     pairs_sql = f"""
-        WITH r AS (SELECT *, row_number() OVER (ORDER BY md5(v_nummer), v_nummer) - 1 AS i FROM ({ref_sql})),
+        WITH r AS (SELECT *, row_number() OVER (ORDER BY md5_number(v_nummer), v_nummer) - 1 AS i FROM ({ref_sql})),
         o AS (SELECT offset_, row_number() OVER (ORDER BY offset_) - 1 AS batch
               FROM (SELECT unnest({offsets!r}) AS offset_)),
         p AS (
@@ -551,14 +551,16 @@ def _run_splink(client_rows: Any, national_rows: Any, params: _Parameters, quiet
 
 def _best_candidates_sql(predictions: str) -> str:
     """Per client: the best national person, the best probability of any other person, and
-    the number of persons compared. Ties go to the lowest v_nummer (deterministic)."""
-    values = ["kennisstand", "bron", "client_id", *(c.column for c in _COMPARISONS)]
+    the number of persons compared. Ties go to the lowest v_nummer (deterministic).
+    (arg_min over a struct rather than a window: DuckDB sorts string keys slowly.)"""
+    values = ["unique_id", "kennisstand", "bron", "client_id", *(c.column for c in _COMPARISONS)]
 
-    def oriented(l: str, r: str) -> str:
+    def oriented(client: str, person: str) -> str:
         return ", ".join(
-            [f"{l}.{v}_{l} AS c_{v}" for v in values] + [f"{r}.{c.column}_{r} AS n_{c.column}" for c in _COMPARISONS]
-        ).replace(f"{l}.", "").replace(f"{r}.", "")
+            [f"{v}_{client} AS c_{v}" for v in values] + [f"{c.column}_{person} AS n_{c.column}" for c in _COMPARISONS]
+        )
 
+    fields = ["match_probability", "match_weight"] + [f"{side}_{c.column}" for c in _COMPARISONS for side in ("c", "n")]
     return f"""
         WITH p AS (
             -- Splink puts the first input (the clients) left; the rol column makes sure.
@@ -566,24 +568,23 @@ def _best_candidates_sql(predictions: str) -> str:
             UNION ALL
             SELECT {oriented('r', 'l')}, match_probability, match_weight FROM {predictions} WHERE rol_r = 'client'
         ),
-        best AS (
-            SELECT * FROM p
-            QUALIFY row_number() OVER (
-                PARTITION BY c_kennisstand, c_bron, c_client_id
-                ORDER BY match_weight DESC, n_v_nummer, c_v_nummer NULLS LAST, c_geboortedatum NULLS LAST,
-                    c_geslacht NULLS LAST, c_nationaliteit NULLS LAST) = 1
+        per_client AS (
+            SELECT c_kennisstand, c_bron, c_client_id, count(DISTINCT n_v_nummer) AS candidates,
+                arg_min(struct_pack({", ".join(fields)}),
+                        struct_pack(w := -match_weight, v := n_v_nummer, c := c_unique_id)) AS best
+            FROM p GROUP BY ALL
         ),
-        others AS (
-            SELECT p.c_kennisstand, p.c_bron, p.c_client_id, count(DISTINCT p.n_v_nummer) AS candidates,
-                coalesce(max(p.match_probability) FILTER (WHERE p.n_v_nummer <> best.n_v_nummer), 0.0) AS second
-            FROM p JOIN best USING (c_kennisstand, c_bron, c_client_id)
+        runner_up AS (
+            SELECT p.c_kennisstand, p.c_bron, p.c_client_id, max(p.match_probability) AS second
+            FROM p JOIN per_client USING (c_kennisstand, c_bron, c_client_id)
+            WHERE p.n_v_nummer <> per_client.best.n_v_nummer
             GROUP BY ALL
         )
-        SELECT best.c_kennisstand, best.c_bron, best.c_client_id, best.n_v_nummer, best.match_probability,
-            others.second, others.candidates, best.match_weight,
+        SELECT c_kennisstand, c_bron, c_client_id, best.n_v_nummer, best.match_probability,
+            coalesce(runner_up.second, 0.0), candidates, best.match_weight,
             {", ".join(f"best.c_{c.column}, best.n_{c.column}" for c in _COMPARISONS)}
-        FROM best JOIN others USING (c_kennisstand, c_bron, c_client_id)
-        ORDER BY best.match_probability DESC, best.c_kennisstand, best.c_bron, best.c_client_id
+        FROM per_client LEFT JOIN runner_up USING (c_kennisstand, c_bron, c_client_id)
+        ORDER BY best.match_probability DESC, c_kennisstand, c_bron, c_client_id
     """
 
 

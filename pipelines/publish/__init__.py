@@ -259,7 +259,7 @@ def _write_publication_tables(
         """
         CREATE TABLE marts.publicatie (
             is_demo BOOLEAN, published_at TIMESTAMP, code_version VARCHAR, nieuwste_peildatum DATE,
-            aantal_leveringen BIGINT, tabellen VARCHAR[], macros VARCHAR[], toelichting VARCHAR
+            aantal_leveringen BIGINT, tabellen VARCHAR[], macros VARCHAR[], beschrijving VARCHAR
         )
         """
     )

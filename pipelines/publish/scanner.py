@@ -4,7 +4,7 @@
 (every v_nummer, client_id, verblijf_id and birth date in the raw tables of the pipeline
 database, the quarantined rows included) and looks for them in the given files and folders:
 DuckDB files (every table and view of every schema, column names, macro definitions), Parquet
-files, and any other file as text (CSV, JSON, Markdown, ...). It also reports columns whose
+files (both recognised by their content, not their name), and any other file as text (CSV, JSON, Markdown, ...). It also reports columns whose
 name says they hold an identifier, a birth date or free text.
 
 A value is found when a whole cell equals an identifier, or when a cell contains it as a
@@ -175,14 +175,26 @@ def scan_with_identifiers(paths: Path | str | Iterable[Path | str], identifiers:
     findings: list[Finding] = []
     for path in _files(paths):
         findings.extend(_scan_name(path, identifiers))
-        suffix = path.suffix.lower()
-        if suffix == ".duckdb":
+        kind = file_kind(path)
+        if kind == "duckdb":
             findings.extend(_scan_duckdb(path, identifiers))
-        elif suffix == ".parquet":
+        elif kind == "parquet":
             findings.extend(_scan_parquet(path, identifiers))
         else:
             findings.extend(_scan_text(path, identifiers))
     return findings
+
+
+def file_kind(path: Path) -> str:
+    """`duckdb`, `parquet` or `text`, from the file's magic bytes (not its name: a DuckDB file
+    being built aside under a temporary name is still scanned as a database)."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if len(head) >= 12 and head[8:12] == b"DUCK":
+        return "duckdb"
+    if head[:4] == b"PAR1":
+        return "parquet"
+    return "text"
 
 
 def _files(paths: Iterable[Path | str]) -> list[Path]:

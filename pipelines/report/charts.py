@@ -108,35 +108,76 @@ def nice_max(value: float) -> tuple[float, float]:
     return top, step
 
 
-def _patroon_defs(chart_id: str, n: int) -> str:
-    parts = []
-    for i in range(n):
-        kleur = _kleur(i)
-        soort = PATRONEN[i % len(PATRONEN)]
-        over = "#000000" if _is_licht(kleur) else "#ffffff"
-        op = "0.4" if over == "#000000" else "0.7"
-        pid = f"{chart_id}-p{i}"
-        if soort == "vol":
-            parts.append(f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="8" height="8">'
-                         f'<rect width="8" height="8" fill="{kleur}"/></pattern>')
-            continue
-        rot = {"diagonaal": 45, "tegendiagonaal": -45, "horizontaal": 90, "verticaal": 0}.get(soort, 0)
-        body = f'<rect width="8" height="8" fill="{kleur}"/>'
-        if soort in ("diagonaal", "tegendiagonaal", "horizontaal", "verticaal"):
-            body += f'<line x1="2" y1="0" x2="2" y2="8" stroke="{over}" stroke-opacity="{op}" stroke-width="1.6"/>'
-        elif soort == "stippen":
-            body += f'<circle cx="2" cy="2" r="1.5" fill="{over}" fill-opacity="{op}"/>' \
-                    f'<circle cx="6" cy="6" r="1.5" fill="{over}" fill-opacity="{op}"/>'
-        elif soort == "kruis":
-            rot = 45
-            body += (f'<line x1="4" y1="0" x2="4" y2="8" stroke="{over}" stroke-opacity="{op}" stroke-width="1.5"/>'
-                     f'<line x1="0" y1="4" x2="8" y2="4" stroke="{over}" stroke-opacity="{op}" stroke-width="1.5"/>')
-        else:  # raster
-            body += (f'<line x1="4" y1="0" x2="4" y2="8" stroke="{over}" stroke-opacity="{op}" stroke-width="1.2"/>'
-                     f'<line x1="0" y1="4" x2="8" y2="4" stroke="{over}" stroke-opacity="{op}" stroke-width="1.2"/>')
-        transform = f' patternTransform="rotate({rot})"' if rot else ""
-        parts.append(f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="8" height="8"{transform}>{body}</pattern>')
-    return "<defs>" + "".join(parts) + "</defs>"
+ARCERING_AFSTAND = 5.5
+
+
+def _arcering(soort: str, x: float, y: float, w: float, h: float, kleur: str) -> str:
+    """Hatching drawn as plain vector lines inside a rectangle (no SVG <pattern>: those become
+    one bitmap per use when printed to PDF, which made the printed report 20+ MB)."""
+    if soort == "vol" or w < 2.5 or h < 2.5:
+        return ""
+    over = "#000000" if _is_licht(kleur) else "#ffffff"
+    op = "0.45" if over == "#000000" else "0.75"
+    g = ARCERING_AFSTAND
+    d: list[str] = []
+    x1, y1 = x + w, y + h
+
+    def seg(ax: float, ay: float, bx: float, by: float) -> None:
+        d.append(f"M{_n(ax)},{_n(ay)}L{_n(bx)},{_n(by)}")
+
+    if soort in ("verticaal", "raster"):
+        xx = x + g / 2
+        while xx < x1:
+            seg(xx, y, xx, y1)
+            xx += g
+    if soort in ("horizontaal", "raster"):
+        yy = y + g / 2
+        while yy < y1:
+            seg(x, yy, x1, yy)
+            yy += g
+    step = g * math.sqrt(2)
+    if soort in ("diagonaal", "kruis"):  # "/": x + y = c
+        c = x + y + step / 2
+        while c < x1 + y1:
+            xa, xb = max(x, c - y1), min(x1, c - y)
+            if xb - xa > 0.2:
+                seg(xa, c - xa, xb, c - xb)
+            c += step
+    if soort in ("tegendiagonaal", "kruis"):  # "\": y - x = c
+        c = y - x1 + step / 2
+        while c < y1 - x:
+            xa, xb = max(x, y - c), min(x1, y1 - c)
+            if xb - xa > 0.2:
+                seg(xa, xa + c, xb, xb + c)
+            c += step
+    if soort == "stippen":  # zero-length subpaths with round caps are dots
+        row = 0
+        yy = y + g / 2
+        while yy < y1 - 0.8:
+            xx = x + (g / 2 if row % 2 == 0 else g)
+            while xx < x1 - 0.8:
+                d.append(f"M{_n(xx)},{_n(yy)}h0")
+                xx += g
+            yy += g * 0.87
+            row += 1
+        if not d:
+            return ""
+        return (f'<path d="{"".join(d)}" stroke="{over}" stroke-opacity="{op}" stroke-width="2.4" '
+                f'stroke-linecap="round" fill="none" aria-hidden="true"/>')
+    if not d:
+        return ""
+    return (f'<path d="{"".join(d)}" stroke="{over}" stroke-opacity="{op}" stroke-width="1.4" '
+            f'fill="none" aria-hidden="true"/>')
+
+
+def _vlak(i: int, x: float, y: float, w: float, h: float, titel: str | None = None, rand: str = "#ffffff",
+          rand_breedte: float = 0.6) -> str:
+    """A filled rectangle in the colour and hatching of series `i`, with an optional tooltip."""
+    kleur = _kleur(i)
+    tip = f"<title>{_t(titel)}</title>" if titel else ""
+    rect = (f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(0.5, w))}" height="{_n(max(0.5, h))}" fill="{kleur}" '
+            f'stroke="{rand}" stroke-width="{rand_breedte}">{tip}</rect>')
+    return rect + _arcering(PATRONEN[i % len(PATRONEN)], x, y, w, h, kleur)
 
 
 def _marker(soort: str, x: float, y: float, kleur: str, r: float = 3.6) -> str:
@@ -177,9 +218,8 @@ def _legenda(chart_id: str, items: list[tuple[str, int, str]], x0: float, y0: fl
         if x + w > x0 + max_w and x > x0:
             x, y = x0, y + 20
         if soort == "vlak":
-            out.append(f'<rect x="{_n(x)}" y="{_n(y - 10)}" width="13" height="13" fill="url(#{chart_id}-p{i})" '
-                       f'stroke="{TEKST}" stroke-width="0.6"/>')
-            tx = x + 18
+            out.append(_vlak(i, x, y - 11, 14, 14, rand=TEKST))
+            tx = x + 19
         elif soort == "ref":
             out.append(f'<line x1="{_n(x)}" y1="{_n(y - 4)}" x2="{_n(x + 28)}" y2="{_n(y - 4)}" stroke="{TEKST}" '
                        f'stroke-width="1.6" stroke-dasharray="3 3"/>')
@@ -357,7 +397,7 @@ def staafgrafiek(
     def ys(v: float) -> float:
         return y1 - v / top * (y1 - y0)
 
-    out = [_svg_open(chart_id, titel, beschrijving, width, height), _patroon_defs(chart_id, len(reeksen)), legend_svg]
+    out = [_svg_open(chart_id, titel, beschrijving, width, height), legend_svg]
     out.append(_y_as(top, step, x0, x1, ys, y_label, y0, y1))
     for k, cat in enumerate(categorieen):
         bx = x0 + k * band + (band - bw) / 2
@@ -367,9 +407,7 @@ def staafgrafiek(
             if v <= 0:
                 continue
             ya, yb = ys(acc + v), ys(acc)
-            out.append(f'<rect x="{_n(bx)}" y="{_n(ya)}" width="{_n(bw)}" height="{_n(max(0.5, yb - ya))}" '
-                       f'fill="url(#{chart_id}-p{i})" stroke="#ffffff" stroke-width="0.6"><title>{_t(cat)}: '
-                       f'{_t(r.naam)} {fmt.getal(v)}</title></rect>')
+            out.append(_vlak(i, bx, ya, bw, yb - ya, f"{cat}: {r.naam} {fmt.getal(v)}"))
             acc += v
         if totalen_tonen and acc > 0:
             out.append(f'<text x="{_n(bx + bw / 2)}" y="{_n(ys(acc) - 4)}" text-anchor="middle" fill="{TEKST}" '
@@ -402,7 +440,6 @@ def liggende_staven(
     label_w = max(_tekst_breedte(c) for c in categorieen) + 14 if categorieen else 60
     ml, mr = max(90, label_w), 48
     legend_items = [(r.naam, kleur_start + i, "vlak") for i, r in enumerate(reeksen)]
-    n_pat = kleur_start + len(reeksen)
     legend_svg, legend_h = _legenda(chart_id, legend_items, ml, 18, width - ml - mr)
     mt = 18 + legend_h + 10
     height = int(mt + len(categorieen) * rij_hoogte + 50)
@@ -413,7 +450,7 @@ def liggende_staven(
     def xs(v: float) -> float:
         return x0 + v / top * (x1 - x0)
 
-    out = [_svg_open(chart_id, titel, beschrijving, width, height), _patroon_defs(chart_id, n_pat), legend_svg]
+    out = [_svg_open(chart_id, titel, beschrijving, width, height), legend_svg]
     v = 0.0
     while v <= top + 1e-9:
         px = xs(v)
@@ -432,9 +469,7 @@ def liggende_staven(
                 continue
             xa, xb = xs(acc), xs(acc + val)
             ci = kleur_start + i
-            out.append(f'<rect x="{_n(xa)}" y="{_n(cy - bh / 2)}" width="{_n(max(0.5, xb - xa))}" height="{_n(bh)}" '
-                       f'fill="url(#{chart_id}-p{ci})" stroke="#ffffff" stroke-width="0.8"><title>{_t(cat)}: '
-                       f'{_t(r.naam)} {fmt.getal(val)}</title></rect>')
+            out.append(_vlak(ci, xa, cy - bh / 2, xb - xa, bh, f"{cat}: {r.naam} {fmt.getal(val)}", rand_breedte=0.8))
             label = fmt.getal(val)
             if xb - xa > _tekst_breedte(label) + 10:
                 kleur = _kleur(ci)

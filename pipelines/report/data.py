@@ -243,6 +243,10 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
         raise ReportDataError(f"marts.monitor_op is niet bruikbaar: {exc}") from exc
     if not monitor:
         raise ReportDataError(f"de monitor op {p} is leeg")
+    missing = [n for n in [pl.gemeente for pl in pilots] + ["totaal"] if n not in {r["gemeente"] for r in monitor}]
+    if missing:
+        raise ReportDataError(f"marts.monitor_op({p}) mist de regel(s) {', '.join(missing)}")
+    monitor = [next(r for r in monitor if r["gemeente"] == n) for n in [pl.gemeente for pl in pilots] + ["totaal"]]
 
     leveringen = leveringspeildata(con, tables)
     vergelijking = None

@@ -58,7 +58,7 @@ table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size:
 caption { caption-side: top; text-align: left; font-weight: 700; padding: .3rem 0 .5rem; color: var(--tekst); }
 th, td { padding: .32rem .55rem; border-bottom: 1px solid var(--lijn); vertical-align: top; }
 thead th { border-bottom: 2px solid var(--donkerblauw); text-align: right; font-weight: 700; vertical-align: bottom; }
-thead th:first-child, tbody th { text-align: left; }
+thead th:first-child, thead th.tekst, tbody th { text-align: left; }
 thead tr.kolomgroep th { text-align: center; border-bottom: 1px solid var(--lijn); font-weight: 700; }
 thead tr.kolomgroep td { border-bottom: 0; }
 colgroup + colgroup { border-left: 1px solid var(--lijn); }
@@ -155,7 +155,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 {%- if t.kolomgroepen %}<colgroup span="1"></colgroup>{% for label, span in t.kolomgroepen %}<colgroup span="{{ span }}"></colgroup>{% endfor %}{% endif %}
 <thead>
 {%- if t.kolomgroepen %}<tr class="kolomgroep"><td></td>{% for label, span in t.kolomgroepen %}<th scope="colgroup" colspan="{{ span }}">{{ label }}</th>{% endfor %}</tr>{% endif %}
-<tr>{% for k in t.kolommen %}<th scope="col">{{ k }}</th>{% endfor %}</tr></thead>
+{%- set eerste = t.rijen[0][1] if t.rijen else [] %}
+<tr>{% for k in t.kolommen %}<th scope="col"{% if loop.index0 > 0 and eerste|length >= loop.index0 and eerste[loop.index0 - 1] is tekstcel %} class="tekst"{% endif %}>{{ k }}</th>{% endfor %}</tr></thead>
 <tbody>
 {%- for kop, cellen in t.rijen %}
 {%- if loop.index0 in t.groepen %}<tr class="groep"><th scope="rowgroup" colspan="{{ t.kolommen|length }}">{{ t.groepen[loop.index0] }}</th></tr>{% endif %}

@@ -1,0 +1,110 @@
+"""`lvv-monitor extract`: write an evaluation extract for the WODC from the published file.
+
+Wire it into the CLI with `register(commands)` on the subparsers of `lvv-monitor`; the parser it
+adds has `handler=run` as a default, so `args.handler(args)` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+DESCRIPTION = """\
+Write an evaluation extract for the WODC at a peildatum, reading ONLY the published file
+<warehouse>/monitor.duckdb (never the pipeline database). The package in --out holds:
+
+  verblijven               microdata: one row per stay started on or before the peildatum,
+                           with an extract-only pseudonym, k-anonymous (k = 5) on pilot, age
+                           band, sex, nationality group, instroom and uitstroom period, days
+  monitor_peildatum        the monitor table at the peildatum      } cells under 10 suppressed,
+  instroom_per_kwartaal    instroom per pilot x quarter            } plus complementary
+  uitstroom_per_kwartaal   uitstroom per pilot x quarter x category} suppression
+  onderdrukte_cellen, sdc_rapport, codeboek
+                           what was suppressed, what the disclosure control changed, every column
+
+every table as Parquet and CSV, plus CODEBOOK.md, README.md and manifest.json (sha256 of every
+file, the parameters, the code version and the deliveries used).
+
+Outside demo mode LVV_PSEUDONYM_KEY must be set, as for the nightly run.
+"""
+
+EPILOG = """\
+examples:
+  lvv-monitor extract --peildatum 2020-11-01 --out /srv/lvv/extracts/wodc-2020-11-01
+  lvv-monitor extract --warehouse ./data/warehouse --peildatum 2021-02-01 --out ./extract --demo
+"""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"geen datum in de vorm JJJJ-MM-DD: {text!r}") from None
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add the `extract` subcommand to the `lvv-monitor` subparsers and return its parser."""
+    parser = subparsers.add_parser(
+        "extract",
+        help="write a pseudonymized, disclosure-controlled extract for the WODC",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--warehouse", type=Path,
+                        help="warehouse folder holding monitor.duckdb (default: $LVV_WAREHOUSE or ./data/warehouse)")
+    parser.add_argument("--peildatum", type=_date, required=True, metavar="YYYY-MM-DD",
+                        help="the date the extract describes: stays started on or before it, events dated on or before it; "
+                             "at most the newest delivery's peildatum")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="folder to write the package into; must be new or empty")
+    parser.add_argument("--demo", action="store_true",
+                        help="demo mode (LVV_DEMO=1): no LVV_PSEUDONYM_KEY needed, the package is marked as demo")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `lvv-monitor extract`; returns the exit code (0 ok, 2 refused or failed)."""
+    from pipelines.config import warehouse_from_env
+    from pipelines.extract import ExtractError, write_extract
+    from pipelines.pseudonym import DEMO_ENV, MissingPseudonymKey
+
+    if args.demo:
+        os.environ[DEMO_ENV] = "1"
+    warehouse = args.warehouse.resolve() if args.warehouse else warehouse_from_env()
+    published = warehouse / "monitor.duckdb"
+    try:
+        manifest = write_extract(published, args.peildatum, args.out,
+                                 progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
+    except MissingPseudonymKey as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
+    except ExtractError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
+    sdc = manifest.disclosure_control
+    print(f"Extract op peildatum {manifest.peildatum}: {manifest.path}" + ("  [DEMO]" if manifest.is_demo else ""))
+    print(f"  verblijven: {sdc['records_uit']} van {sdc['records_in']} records, "
+          f"{sdc['records_met_onderdrukte_kenmerken']} met onderdrukte kenmerken, {sdc['records_verwijderd']} verwijderd")
+    print("  precisie: " + ", ".join(f"{k} = {v}" for k, v in sdc["generalisatie"].items()))
+    print(f"  tabellen: {sdc['cellen_primair_onderdrukt']} cellen primair en "
+          f"{sdc['cellen_secundair_onderdrukt']} secundair onderdrukt")
+    print(f"  {len(manifest.files) + 1} bestanden; manifest.json heeft van elk de sha256")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry (`python -m pipelines.extract.command ...`) until the CLI has the subcommand."""
+    parser = argparse.ArgumentParser(prog="lvv-monitor")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    register(commands)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
