@@ -18,10 +18,14 @@ from pathlib import Path
 
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
 
+LETTER_PEILDATUM = date(2020, 11, 1)
+
 EPILOG = """
 environment:
   LVV_LANDING     landing folder (default ./data/landing)
   LVV_WAREHOUSE   warehouse folder (default ./data/warehouse)
+  LVV_PSEUDONYM_KEY  secret for the pseudonyms (required outside demo mode)
+  LVV_DEMO        1 = demo mode: visible demo key, outputs marked as demo (set by --demo)
 
 examples:
   lvv-monitor run                          demo feeds into ./data/landing (if empty) and run
@@ -98,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--as-reported", action="store_true", help="only deliveries with a peildatum on or before --peildatum")
     monitor.add_argument("--format", choices=["table", "csv", "json"], default="table",
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
+
+    from pipelines.report.command import register as register_report
+
+    register_report(commands)
     return parser
 
 
@@ -127,7 +135,9 @@ def _is_default_landing(landing: Path) -> bool:
 
 def command_run(args: argparse.Namespace) -> int:
     landing, warehouse = _resolve_paths(args)
-    if args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*"))):
+    demo = args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*")))
+    if demo:
+        os.environ.setdefault("LVV_DEMO", "1")  # the visible demo pseudonym key; outputs marked as demo
         write_demo(landing, args.seed, args.scale)
     elif not landing.is_dir():
         print(f"fout: landingsmap {landing} bestaat niet. Geef --landing DIR of zet LVV_LANDING.", file=sys.stderr)
@@ -140,10 +150,16 @@ def command_run(args: argparse.Namespace) -> int:
         print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "
               "`lvv-monitor status` laat zien wat er binnenkwam.", file=sys.stderr)
         return 1
+    from pipelines.monitor_table import monitor_rows, newest_peildatum, render
     from pipelines.status import status_report
 
-    print(status_report(warehouse / "lvv.duckdb"))
-    print(f"\nKlaar in {outcome.seconds:.1f}s. Pijplijndatabase: {warehouse / 'lvv.duckdb'}")
+    print(status_report(warehouse / "lvv.duckdb", max_quarantine_rows=20))
+    # The demo is calibrated on the letter of 17 November 2020: show its peildatum.
+    peildatum = LETTER_PEILDATUM if demo else newest_peildatum(warehouse)
+    if peildatum:
+        print("\n" + render(monitor_rows(warehouse, peildatum), "table", peildatum, as_reported=False))
+    print(f"\nKlaar in {outcome.seconds:.1f}s. Warehouse: {warehouse}")
+    print("Meer: `lvv-monitor status`, `lvv-monitor monitor --peildatum JJJJ-MM-DD`, `lvv-monitor --help`.")
     return 0
 
 
@@ -189,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # library deprecation chatter is not for users of this command
     try:
         commands = {"run": command_run, "status": command_status, "demo": command_demo, "monitor": command_monitor}
-        return commands[args.command](args)
+        handler = commands.get(args.command) or args.handler  # subcommands registered by their package
+        return handler(args)
     finally:
         logger.removeHandler(handler)
 

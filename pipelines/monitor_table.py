@@ -35,6 +35,18 @@ def warehouse_database(warehouse: Path) -> Path:
     )
 
 
+def newest_peildatum(warehouse: Path) -> date | None:
+    """The newest knowledge state's date: the peildatum a nightly run reports on."""
+    con = duckdb.connect(str(warehouse_database(warehouse)), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT max(tot_en_met) FROM marts.mart_monitor_kennisstanden WHERE kennisstand <> 'nieuwste'"
+        ).fetchall()
+    finally:
+        con.close()
+    return rows[0][0] if rows else None
+
+
 def monitor_rows(warehouse: Path, peildatum: date, as_reported: bool = False) -> list[dict]:
     """One dict per pilot in the contract's order, `totaal` last, keyed by MONITOR.md's columns."""
     con = duckdb.connect(str(warehouse_database(warehouse)), read_only=True)

@@ -18,7 +18,7 @@ def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(db_path), read_only=True)
 
 
-def status_report(db_path: Path) -> str:
+def status_report(db_path: Path, max_quarantine_rows: int | None = None) -> str:
     con = open_read_only(db_path)
     try:
         per_bron = con.execute(
@@ -58,8 +58,11 @@ def status_report(db_path: Path) -> str:
     if rejected:
         parts += ["", f"Geweigerde bestanden ({len(rejected)})", format_table(["bestand", "reden"], rejected)]
     if reasons:
+        shown = reasons if max_quarantine_rows is None else reasons[:max_quarantine_rows]
         parts += ["", f"Rijen in quarantaine ({len(reasons)})",
-                  format_table(["bron", "bestand", "file", "rij", "redenen"], reasons)]
+                  format_table(["bron", "bestand", "file", "rij", "redenen"], shown)]
+        if len(shown) < len(reasons):
+            parts.append(f"... en nog {len(reasons) - len(shown)}: `lvv-monitor status` toont ze allemaal")
     if skipped:
         parts += ["", f"Overgeslagen in de landingsmap ({len(skipped)})", format_table(["pad", "waarom"], skipped)]
     return "\n".join(parts)

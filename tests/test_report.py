@@ -91,7 +91,7 @@ s AS (
     LEFT JOIN mrt ON mrt.bron = v.bron AND mrt.persoon_key = v.persoon_key
 ),
 cap AS (
-    SELECT coalesce(gemeente, 'totaal') AS gemeente, coalesce(min(volgorde), 99) AS volgorde,
+    SELECT coalesce(gemeente, 'totaal') AS gemeente, CASE WHEN grouping(gemeente) = 1 THEN 99 ELSE min(volgorde) END AS volgorde,
            sum(capaciteit) AS capaciteit
     FROM marts.dim_pilot GROUP BY GROUPING SETS ((gemeente), ())
 ),
@@ -528,6 +528,10 @@ def test_cli_subcommand(sample_db, tmp_path, capsys):
     args = parser.parse_args(["report", "--warehouse", str(warehouse)])
     assert args.handler(args) == 0
     assert (warehouse / "rapport" / "monitor_2021-02-01.html").is_file()
+    args = parser.parse_args(["report", "--published", str(sample_db), "--peildatum", "2020-07-01",
+                              "--previous", "2020-01-01", "--no-demo", "--out", str(tmp_path / "r2.html")])
+    assert args.handler(args) == 0
+    assert "1 januari 2020 (op verzoek gekozen)" in (tmp_path / "r2.html").read_text(encoding="utf-8")
     args = parser.parse_args(["report", "--warehouse", str(tmp_path / "leeg")])
     assert args.handler(args) == 2
     assert "bestaat niet" in capsys.readouterr().err
@@ -585,13 +589,15 @@ class Chromium:
 
     def __init__(self, binary: str, profile: Path) -> None:
         self.profile = profile
+        self.log = profile.parent / f"{profile.name}.log"  # a file, not a pipe: a full pipe would block chromium
+        self._log_fh = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
              f"--user-data-dir={profile}", "--remote-debugging-port=0", "--remote-allow-origins=*",
              "--window-size=1200,900", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self._log_fh,
         )
 
     def websocket_url(self, timeout: float = 30) -> str:
@@ -599,7 +605,7 @@ class Chromium:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"chromium stopped: {self.proc.stderr.read().decode(errors='replace')[-2000:]}")
+                raise RuntimeError(f"chromium stopped: {self.log.read_text(errors='replace')[-2000:]}")
             if port_file.is_file():
                 lines = port_file.read_text().split()
                 if len(lines) >= 2:
@@ -615,6 +621,7 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        self._log_fh.close()
 
 
 class CDP:
@@ -730,7 +737,8 @@ def test_report_renders_in_headless_chromium(sample_db_full, tmp_path):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (Debian: apt-get update && apt-get install -y chromium); "
                     "the browser test needs /usr/bin/chromium")
-    pytest.importorskip("websockets")
+    pytest.importorskip("websockets", reason="the browser test talks to chromium with `websockets`: "
+                        "add it to the [test] extra of pyproject.toml")
     report = write_report(sample_db_full, date(2020, 11, 1), tmp_path / "report.html")
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot, pdf = ARTIFACTS / "report.png", ARTIFACTS / "report.pdf"

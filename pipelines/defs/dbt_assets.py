@@ -48,7 +48,7 @@ def ensure_manifest() -> Path:
     parsed for another database location (dbt re-parses fully when the profile changes, so one
     parse here saves one in each of the two dbt builds of a run)."""
     manifest = DBT_PROJECT.manifest_path
-    marker = DBT_PROJECT.target_path / ".parsed_for_warehouse"
+    marker = manifest.parent / ".parsed_for_warehouse"
     warehouse = os.environ.get("LVV_WAREHOUSE", "")
     stale = not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
     if stale or not marker.exists() or marker.read_text() != warehouse:

@@ -237,7 +237,8 @@ class _XlsxSink:
         buffer = io.BytesIO()
         workbook.save(buffer)
         rows = self.tmp.read_text(encoding="utf-8")
-        package = _stable_zip(buffer.getvalue(), {FIRST_SHEET: lambda xml: _inject_rows(xml, rows)})
+        extent = f"A1:{self.letters[-1]}{self.rows + 1}"
+        package = _stable_zip(buffer.getvalue(), {FIRST_SHEET: lambda xml: _inject_rows(xml, rows, extent)})
         out = self.path.with_name(f".{self.path.name}.tmp")
         out.write_bytes(package)
         os.replace(out, self.path)
@@ -270,14 +271,16 @@ def xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _inject_rows(sheet_xml: bytes, rows: str) -> bytes:
-    """Replace the probe row openpyxl wrote by the rendered rows, with openpyxl's date style."""
+def _inject_rows(sheet_xml: bytes, rows: str, extent: str) -> bytes:
+    """Replace the probe row openpyxl wrote by the rendered rows (with openpyxl's date style),
+    and state the sheet's extent as Excel does (`<dimension>`, before `<sheetViews>`)."""
     text = sheet_xml.decode("utf-8")
     probe = _PROBE_ROW.search(text)
-    if probe is None:  # pragma: no cover - guards against a change in openpyxl's output
+    if probe is None or "<dimension" in text or "<sheetViews>" not in text:  # pragma: no cover
         raise RuntimeError("unexpected worksheet XML from openpyxl")
     data = "<sheetData>" + rows.replace(_DATE_STYLE, probe.group(1)) + "</sheetData>"
-    return (text[: probe.start()] + data + text[probe.end():]).encode("utf-8")
+    text = text[: probe.start()] + data + text[probe.end():]
+    return text.replace("<sheetViews>", f'<dimension ref="{extent}" /><sheetViews>', 1).encode("utf-8")
 
 
 def _stable_zip(data: bytes, rewrite: dict[str, Callable[[bytes], bytes]]) -> bytes:
@@ -299,9 +302,9 @@ def _stable_zip(data: bytes, rewrite: dict[str, Callable[[bytes], bytes]]) -> by
     return out.getvalue()
 
 
-def _open_sink(landing: Path, bron: str, bestand: str, stamp: str, formatter: Formatter):
+def _open_sink(landing: Path, bron: str, bestand: str, peildatum: date, formatter: Formatter):
     layout = formatter.layout
-    path = landing / bron / f"{bron}_{bestand}_{stamp}.{layout.fmt}"
+    path = landing / bron / file_name(bron, bestand, peildatum, layout.fmt)
     sink = _XlsxSink if layout.fmt == "xlsx" else _CsvSink
     return sink(path, layout, formatter.header)
 
@@ -311,7 +314,7 @@ def _write_files(landing: Path, seed: int, scale: int, keys: tuple[tuple[str, st
     """Write the deliveries of `keys` at every peildatum; return what was written."""
     landing = Path(landing)
     formatters = {key: Formatter(*key) for key in keys}
-    sinks = {(key, d): _open_sink(landing, *key, f"{d:%Y%m%d}", formatters[key]) for key in keys for d in cal.PEILDATA}
+    sinks = {(key, d): _open_sink(landing, *key, d, formatters[key]) for key in keys for d in cal.PEILDATA}
     written: dict = {"rows": {}, "invalid_rows": [], "rejected": [], "counts": {}}
     try:
         for k, rep in enumerate(iter_replicas(seed, scale)):

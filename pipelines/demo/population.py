@@ -19,9 +19,9 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections.abc import Iterator
-from itertools import accumulate
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import accumulate
 
 from . import calibration as cal
 from .model import (
@@ -37,7 +37,6 @@ EARLY = cal.PEILDATA[0].toordinal()
 NATIONAL_REFERENCE = date(2020, 1, 1).toordinal()  # ages of national-only persons are drawn at this date
 NATIONAL_FIRST, NATIONAL_LAST = date(2006, 1, 1).toordinal(), date(2019, 6, 30).toordinal()  # their first record
 
-
 _d = date.fromordinal
 
 
@@ -45,11 +44,13 @@ def _o(y: int, m: int, d: int) -> int:
     return date(y, m, d).toordinal()
 
 
-# Out-of-scope reasons that come from national records (the person must be linkable exactly).
+# Out-of-scope reasons that come from national records (the person is linked exactly).
 NATIONAL_REASONS = frozenset({"INREISVERBOD_ZWAAR", "ONGEWENSTVERKLARING", "DUBLINCLAIM", "RIJKSOPVANG"})
 # Categories that need no national record: stays whose linkage may fail without changing a figure.
 CATEGORIES_WITHOUT_NATIONAL = frozenset({"terug_bbb", "gedwongen_beeindigd", "overig", "asielaanvraag_azc"})
 
+# Variants whose uitstroomdatum must fall in a window: a correction of an early delivery, or a
+# national record at U + 30/31/40/45 days that must itself be dated on or before the peildatum.
 U_WINDOWS: dict[str, tuple[int, int]] = {
     "tk_correctie_mob": (_o(2019, 10, 1), _o(2019, 12, 15)),
     "laat_uitgeschreven": (_o(2020, 2, 1), _o(2020, 3, 25)),
@@ -75,7 +76,6 @@ VARIANT_REASON: dict[str, str] = {
     "vv_afgewezen": "VERBLIJFSVERGUNNING", "tk_geen": "TERUGKEER", "tk_u31": "TERUGKEER",
     "tk_na_peildatum": "TERUGKEER", "tk_voor_instroom": "TERUGKEER", "dm_geen": "DOORMIGRATIE",
 }
-
 
 
 class _Weighted:
@@ -111,14 +111,14 @@ class _Draft:
     """A stay being built (dates as ordinals)."""
 
     pilot: str
-    kind: str  # present | ended | post | oos
-    category: str | None = None
-    variant: str = "standaard"
-    scope: tuple[str, ...] = ()
-    role: str = ""
+    kind: str  # present | ended (both on PEILDATUM, in scope) | post (starts after it) | oos (out of scope)
+    category: str | None = None  # ended: the outflow category it must get
+    variant: str = "standaard"  # ended: how that category is arranged (calibration.VARIANTS)
+    scope: tuple[str, ...] = ()  # oos: the reasons
+    role: str = ""  # oos: the calibration.BUITEN_DOELGROEP entry
     bbb: bool = False
-    fixed: bool = False
-    ends: bool = False
+    fixed: bool = False  # dates set by its role: the capacity fit leaves them alone
+    ends: bool = False  # oos: ends on or before PEILDATUM
     I: int = 0  # noqa: E741 - instroomdatum
     U: int | None = None
     R: str | None = None
@@ -133,16 +133,16 @@ class _Draft:
     herkomst: str = "NIEUW"
     samenstelling: str = "ALLEENSTAAND"
     regiobinding: bool = True
-    same_person: _Draft | None = None
+    same_person: _Draft | None = None  # a second stay of that draft's person
     person: NationalPerson | None = None
-    m_v_nummer: str | None = None
+    m_v_nummer: str | None = None  # m_*: what the municipality delivers
     m_birth: int = 0
     m_sex: str = ""
     m_nat: str = ""
     events: list[tuple[int, str]] = field(default_factory=list)
     client_id: str = ""
     verblijf_id: str = ""
-    correction: str = ""
+    correction: str = ""  # "geboortedatum": delivered wrongly in early deliveries
 
 
 class Registry:
@@ -355,7 +355,8 @@ class _ReplicaBuilder:
                 d.I = self.r(max(S + 10, d.U - 450), d.U - 14)
                 continue
             if not d.bbb:
-                d.I = self.r(S + 10, P) if d.kind == "present" or (d.kind == "oos" and not d.ends) else self.r(S + 10, P - 10)
+                present_at_p = d.kind == "present" or (d.kind == "oos" and not d.ends)
+                d.I = self.r(S + 10, P) if present_at_p else self.r(S + 10, P - 10)
             if d.kind == "ended" or (d.kind == "oos" and d.ends):
                 d.U = d.I + self._duration(d)
                 if d.U > P:

@@ -119,7 +119,7 @@ def snapshot(pop: Population, bron: str, bestand: str, peildatum: date) -> list[
     columns = columns_for(bron, bestand)
     fixes = corrections_by_key(pop.corrections)[(bron, bestand)]
     rows = []
-    for rec in snapshot_records(pop)[(bron, bestand)]:
+    for rec in snapshot_records(pop, ((bron, bestand),))[(bron, bestand)]:
         if rec.start > peildatum:
             continue
         row = rec.at(peildatum)

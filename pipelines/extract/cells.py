@@ -121,9 +121,22 @@ def suppress_cells(
             if candidates:
                 chosen.add(min(candidates)[3])
         if not chosen:
-            if any(not any(m not in status for m in (c.total, *c.parts)) for c in constraints):
-                pass
-            raise RuntimeError("secundaire onderdrukking: geen cel meer over om te onderdrukken")
+            # Every relation of the exposed cells is fully suppressed: the cells are determined
+            # through suppressed neighbours. Widen: the relations reachable over suppressed cells.
+            reached, frontier, seen = set(), set(exposed), set()
+            while frontier:
+                cell = frontier.pop()
+                seen.add(cell)
+                for constraint in by_cell.get(cell, []):
+                    reached.add(constraint)
+                    for m in (constraint.total, *constraint.parts):
+                        if m in status and m not in seen:
+                            frontier.add(m)
+            candidates = [(1 if m in totals else 0, values[m], repr(m), m)
+                          for constraint in reached for m in (constraint.total, *constraint.parts) if m not in status]
+            if not candidates:
+                raise RuntimeError("secundaire onderdrukking: geen cel meer over om te onderdrukken")
+            chosen.add(min(candidates)[3])
         for cell in chosen:
             status[cell] = "secundair"
     raise RuntimeError("secundaire onderdrukking: te veel iteraties")

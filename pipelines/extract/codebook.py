@@ -135,7 +135,9 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
                             ("bron", "Waar de waarde vandaan komt in het gepubliceerde bestand."),
                             ("regel", "Hoe de waarde is afgeleid of beschermd.")):
         rows.append(("codeboek", column, "VARCHAR", meaning, "", "", ""))
-    return [dict(zip(["tabel", "kolom", "type", "betekenis", "codes", "bron", "regel"], row)) for row in rows]
+    # Empty text is a missing value (so the CSV and the Parquet file say the same).
+    return [dict(zip(["tabel", "kolom", "type", "betekenis", "codes", "bron", "regel"],
+                     [(value.strip() or None) if isinstance(value, str) else value for value in row])) for row in rows]
 
 
 def codebook_markdown(rows: list[dict]) -> str:
@@ -145,7 +147,8 @@ def codebook_markdown(rows: list[dict]) -> str:
         if row["tabel"] != table:
             table = row["tabel"]
             parts += ["", f"## `{table}`", "", "| kolom | type | betekenis | codes | bron | regel |", "|---|---|---|---|---|---|"]
-        cells = [f"`{row['kolom']}`", row["type"], row["betekenis"], row["codes"], row["bron"], row["regel"]]
+        cells = [f"`{row['kolom']}`", row["type"], row["betekenis"], row["codes"] or "", row["bron"] or "",
+                 row["regel"] or ""]
         parts.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     return "\n".join(parts) + "\n"
 

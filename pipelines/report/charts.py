@@ -98,6 +98,8 @@ def nice_max(value: float) -> tuple[float, float]:
     mag = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
         step = m * mag
+        if step >= 1 and step != int(step):
+            continue  # counts get whole-number ticks: no 2.5, 7.5
         if step >= raw:
             break
     if step < 1:

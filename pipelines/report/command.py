@@ -59,8 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--as-reported", "--zoals-gerapporteerd", dest="as_reported", action="store_true",
                         help="show the monitor table as it was reported then (only deliveries whose peildatum "
                              "is on or before the peildatum) instead of the newest deliveries")
-    parser.add_argument("--database", type=Path, metavar="FILE",
-                        help="read this DuckDB file instead of WAREHOUSE/monitor.duckdb (it must hold schema marts)")
+    parser.add_argument("--published", type=Path, metavar="FILE",
+                        help="read this published file (a monitor.duckdb, e.g. a copy) instead of WAREHOUSE/monitor.duckdb")
     parser.set_defaults(handler=command_report)
     return parser
 
@@ -70,10 +70,10 @@ def command_report(args: argparse.Namespace) -> int:
     from pipelines.report import PUBLISHED_DB_NAME, ReportDataError, default_report_path, newest_peildatum, write_report
 
     warehouse = args.warehouse.resolve() if args.warehouse else warehouse_from_env()
-    database = args.database.resolve() if args.database else warehouse / PUBLISHED_DB_NAME
+    database = args.published.resolve() if args.published else warehouse / PUBLISHED_DB_NAME
     if not database.is_file():
         print(f"fout: gepubliceerd bestand {database} bestaat niet. Draai eerst `lvv-monitor run`, "
-              "of geef --warehouse DIR of --database FILE.", file=sys.stderr)
+              "of geef --warehouse DIR of --published FILE.", file=sys.stderr)
         return 2
     try:
         peildatum = args.peildatum or newest_peildatum(database)

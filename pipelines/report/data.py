@@ -257,7 +257,7 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
         )
 
     monitor_reeks = _rows(con, f"""
-        SELECT m.*, extract(day FROM m.peildatum) = 1 AS is_maandbegin
+        SELECT m.*
         FROM marts.fct_monitor m
         WHERE m.modus = 'nieuwste' AND m.peildatum <= DATE '{p}'
           AND m.peildatum >= DATE '{PROGRAMMASTART.isoformat()}'
@@ -267,7 +267,6 @@ def _load(con, published_db, peildatum, previous, is_demo, as_reported) -> Repor
     # add it from the macro, so every series ends at the report's peildatum.
     if not any(r["peildatum"] == peildatum for r in monitor_reeks):
         monitor_reeks += [dict(r, peildatum=peildatum, modus="nieuwste") for r in _monitor(con, peildatum, False)]
-    monitor_reeks = [dict(r, peildatum=r["peildatum"]) for r in monitor_reeks]
 
     bbb = "herkomst = 'BBB'" if "herkomst" in tables["fct_instroom"] else "false"
     instroom = _rows(con, f"""

@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipelines.report import fmt
-from pipelines.report.charts import Grafiek, Reeks, Tabel, liggende_staven, lijngrafiek, staafgrafiek
+from pipelines.report.charts import Reeks, Tabel, liggende_staven, lijngrafiek, staafgrafiek
 from pipelines.report.data import PROGRAMMASTART, ReportData, maanden
 from pipelines.report.labels import (
     BESTENDIG,
