@@ -16,7 +16,7 @@ import re
 import zipfile
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -66,7 +66,7 @@ class Layout:
     header_case: str = "lower"  # lower | upper-padded
     first_columns: tuple[str, ...] = ()  # moved to the front
     sheet: str = "Blad1"
-    notes: tuple[str, ...] = field(default=())  # a second worksheet (XLSX)
+    notes: tuple[str, ...] = ()  # XLSX: a second worksheet, its title and lines
 
     def header(self, column: str) -> str:
         if self.headers is not None:
@@ -102,10 +102,6 @@ LAYOUTS: dict[tuple[str, str], Layout] = {
 }
 REJECTED_FILE = ("eindhoven", "trajecten", "20200231")  # peildatum 31 February: not a real date
 REJECTED_CONTENT_DATE = date(2020, 2, 29)  # what that file holds: the events up to then
-
-
-def ext_of(bron: str, bestand: str) -> str:
-    return LAYOUTS[(bron, bestand)].fmt
 
 
 class _Spelling(dict):
@@ -309,31 +305,27 @@ def _open_sink(landing: Path, bron: str, bestand: str, peildatum: date, formatte
     return sink(path, layout, formatter.header)
 
 
-def _write_files(landing: Path, seed: int, scale: int, keys: tuple[tuple[str, str], ...],
-                 say: Callable[[str], None] | None) -> dict:
-    """Write the deliveries of `keys` at every peildatum; return what was written."""
-    landing = Path(landing)
-    formatters = {key: Formatter(*key) for key in keys}
-    sinks = {(key, d): _open_sink(landing, *key, d, formatters[key]) for key in keys for d in cal.PEILDATA}
+def _write_files(landing: Path, seed: int, scale: int, say: Callable[[str], None]) -> dict:
+    """Write every delivery at every peildatum, replica by replica; return what was written."""
+    formatters = {key: Formatter(*key) for key in FILE_KEYS}
+    sinks = {(key, d): _open_sink(landing, *key, d, formatters[key]) for key in FILE_KEYS for d in cal.PEILDATA}
     written: dict = {"rows": {}, "invalid_rows": [], "rejected": [], "counts": {}}
     try:
         for k, rep in enumerate(iter_replicas(seed, scale)):
-            records = snapshot_records(rep, keys)
+            records = snapshot_records(rep)
             fixes = corrections_by_key(rep.corrections)
-            for key in keys:
+            for key in FILE_KEYS:
                 _write_replica(key, records[key], fixes[key], formatters[key], sinks)
             if k == 0:
-                written["invalid_rows"] = _write_invalid_rows(rep.invalid_rows, keys, formatters, sinks)
-                if ("eindhoven", "trajecten") in keys:
-                    written["rejected"].append(_write_rejected(landing, records, formatters))
+                written["invalid_rows"] = _write_invalid_rows(rep.invalid_rows, formatters, sinks)
+                written["rejected"].append(_write_rejected(landing, records, formatters))
             _count(rep, written["counts"])
-            if say and (scale <= 10 or (k + 1) % 10 == 0):
+            if scale <= 10 or (k + 1) % 10 == 0:
                 say(f"populatie {k + 1}/{scale} opgebouwd en geschreven")
         for (key, _d), sink in sinks.items():
             sink.close()
             written["rows"][f"{key[0]}/{sink.path.name}"] = sink.rows
-            if say:
-                say(f"{key[0]}/{sink.path.name}: {sink.rows} rijen")
+            say(f"{key[0]}/{sink.path.name}: {sink.rows} rijen")
     except BaseException:
         for sink in sinks.values():
             sink.abort()
@@ -380,12 +372,11 @@ def _write_replica(key, records, fixes, formatter: Formatter, sinks) -> None:
         sinks[(key, d)].write(chosen)
 
 
-def _write_invalid_rows(invalid: list[InvalidRow], keys, formatters, sinks) -> list[dict]:
+def _write_invalid_rows(invalid: list[InvalidRow], formatters, sinks) -> list[dict]:
+    """The rows to quarantine, after replica 0's rows; where each one landed."""
     out = []
     for bad in invalid:
         key = (bad.bron, bad.bestand)
-        if key not in keys:
-            continue
         sink = sinks[(key, bad.peildatum)]
         if formatters[key].layout.fmt != "csv":  # pragma: no cover - the invalid rows are all in CSV files
             raise ValueError(f"invalid row for an XLSX file: {key}")
@@ -460,7 +451,7 @@ def write_demo_feeds(landing: Path, seed: int = DEFAULT_SEED, scale: int = 1,
     for bron in cal.BRONNEN:
         (landing / bron).mkdir(parents=True, exist_ok=True)
     say(f"demo-populatie opbouwen en schrijven naar {landing} (seed {seed}, schaal {scale})")
-    written = _write_files(landing, seed, scale, FILE_KEYS, say)
+    written = _write_files(landing, seed, scale, say)
     skipped = _write_extras(landing, seed, scale)
     say("LEESMIJ.txt, lock-bestand en .DS_Store geschreven (horen overgeslagen te worden)")
     rows = dict(sorted(written["rows"].items()))
