@@ -103,9 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--format", choices=["table", "csv", "json"], default="table",
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
 
+    # Subcommands that live with their package; each sets its own `handler`.
+    from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
 
     register_report(commands)
+    register_extract(commands)
     return parser
 
 
@@ -158,7 +161,10 @@ def command_run(args: argparse.Namespace) -> int:
     peildatum = LETTER_PEILDATUM if demo else newest_peildatum(warehouse)
     if peildatum:
         print("\n" + render(monitor_rows(warehouse, peildatum), "table", peildatum, as_reported=False))
-    print(f"\nKlaar in {outcome.seconds:.1f}s. Warehouse: {warehouse}")
+    print(f"\nKlaar in {outcome.seconds:.1f}s. Gepubliceerd voor analisten: {warehouse / 'monitor.duckdb'}")
+    reports = sorted((warehouse / "rapport").glob("monitor_*.html"))
+    if reports:
+        print(f"Rapport: {reports[-1]}")
     print("Meer: `lvv-monitor status`, `lvv-monitor monitor --peildatum JJJJ-MM-DD`, `lvv-monitor --help`.")
     return 0
 

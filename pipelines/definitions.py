@@ -8,6 +8,8 @@ from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_sched
 from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts, dbt_resource, dbt_staging
 from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing_scan, rows_conserved
 from pipelines.defs.linkage_assets import person_linkage
+from pipelines.publish.assets import published_monitor, published_monitor_is_safe
+from pipelines.report.assets import monitor_report
 from pipelines.config import Paths
 from pipelines.defs.resources import WarehouseResource, warehouse_from_environment
 
@@ -19,8 +21,11 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         if paths else warehouse_from_environment()
     )
     return dg.Definitions(
-        assets=[landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage, dbt_reconciliation_and_marts],
-        asset_checks=[rows_conserved],
+        assets=[
+            landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage,
+            dbt_reconciliation_and_marts, published_monitor, monitor_report,
+        ],
+        asset_checks=[rows_conserved, published_monitor_is_safe],
         jobs=[NIGHTLY_JOB],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],

@@ -5,8 +5,8 @@ published file, and the demo run."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -367,7 +366,7 @@ def test_command_line(published, tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "pipelines.extract.command", "extract", "--warehouse", str(published.parent),
          "--peildatum", "2020-08-01", "--out", str(out), "--demo"],
-        capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in __import__("os").environ.items()
+        capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in os.environ.items()
                                                         if k not in ("LVV_DEMO", "LVV_PSEUDONYM_KEY")},
     )
     assert run.returncode == 0, run.stderr
@@ -375,7 +374,7 @@ def test_command_line(published, tmp_path):
     refused = subprocess.run(
         [sys.executable, "-m", "pipelines.extract.command", "extract", "--warehouse", str(published.parent),
          "--peildatum", "2020-08-01", "--out", str(tmp_path / "geen-sleutel")],
-        capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in __import__("os").environ.items()
+        capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in os.environ.items()
                                                         if k not in ("LVV_DEMO", "LVV_PSEUDONYM_KEY")},
     )
     assert refused.returncode == 2 and "LVV_PSEUDONYM_KEY" in refused.stderr

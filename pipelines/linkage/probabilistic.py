@@ -349,15 +349,22 @@ def _pairs_sql(clients: str, national: str) -> str:
         ),
         pairs AS (
             {union}
+        ),
+        paired_n AS (
+            SELECT n.*, {_digit_counts_sql('n.v_nummer')} AS v_cijfers
+            FROM n SEMI JOIN pairs ON n.kennisstand = pairs.kennisstand AND n.v_nummer = pairs.v_nummer
+        ),
+        paired_c AS (
+            SELECT c.*, {_digit_counts_sql('c.v_nummer')} AS v_cijfers FROM c SEMI JOIN pairs ON c.cuid = pairs.cuid
         )
         SELECT row_number() OVER () AS paar, c.cuid, c.kennisstand, c.bron, c.client_id,
-            c.v_nummer AS c_v_nummer, {_digit_counts_sql('c.v_nummer')} AS c_v_cijfers,
+            c.v_nummer AS c_v_nummer, c.v_cijfers AS c_v_cijfers,
             c.geboortedatum AS c_geboortedatum, c.geslacht AS c_geslacht, c.nationaliteit AS c_nationaliteit,
-            n.v_nummer AS n_v_nummer, {_digit_counts_sql('n.v_nummer')} AS n_v_cijfers,
+            n.v_nummer AS n_v_nummer, n.v_cijfers AS n_v_cijfers,
             n.geboortedatum AS n_geboortedatum, n.geslacht AS n_geslacht, n.nationaliteit AS n_nationaliteit
         FROM pairs
-        JOIN c ON c.cuid = pairs.cuid
-        JOIN n ON n.kennisstand = pairs.kennisstand AND n.v_nummer = pairs.v_nummer
+        JOIN paired_c AS c ON c.cuid = pairs.cuid
+        JOIN paired_n AS n ON n.kennisstand = pairs.kennisstand AND n.v_nummer = pairs.v_nummer
     """
 
 
