@@ -67,12 +67,14 @@ def _connection(national: list[tuple[str, ...]], clients: list[tuple[object, ...
         "CREATE TABLE national (kennisstand VARCHAR, v_nummer VARCHAR, geboortedatum DATE, geslacht VARCHAR,"
         " nationaliteit VARCHAR)"
     )
-    con.executemany("INSERT INTO national VALUES (?, ?, ?, ?, ?)", national)
+    if national:
+        con.executemany("INSERT INTO national VALUES (?, ?, ?, ?, ?)", national)
     con.execute(
         "CREATE TABLE clients (kennisstand VARCHAR, bron VARCHAR, client_id VARCHAR, v_nummer VARCHAR,"
         " geboortedatum DATE, geslacht VARCHAR, nationaliteit VARCHAR)"
     )
-    con.executemany("INSERT INTO clients VALUES (?, ?, ?, ?, ?, ?, ?)", clients)
+    if clients:
+        con.executemany("INSERT INTO clients VALUES (?, ?, ?, ?, ?, ?, ?)", clients)
     return con
 
 
@@ -188,6 +190,39 @@ def test_threshold_sets_accepted_but_filters_nothing(scenario):
     assert sum(m.accepted for m in strict) <= sum(m.accepted for m in first)
     assert all(m.accepted == accepted(m, 0.999999999) for m in strict)
     assert DEFAULT_THRESHOLD == 0.99
+
+
+def test_empty_inputs_give_no_matches(persons):
+    con = _connection([(K1, *p) for p in persons], [])
+    assert probabilistic_matches(con, "clients", "national") == []
+    con = _connection([], [(K1, "utrecht", "c1", "2100038161", date(1990, 7, 3), "M", "IRN")])
+    assert probabilistic_matches(con, "clients", "national") == []
+    # a kennisstand without national persons
+    con = _connection([(K2, *p) for p in persons], [(K1, "utrecht", "c1", TYPO_SWAP[0], *TYPO_SWAP[1:])])
+    assert probabilistic_matches(con, "clients", "national") == []
+
+
+def test_reads_temporary_views_and_leaves_a_database_file_untouched(persons, tmp_path):
+    """The caller's connection may be the warehouse file: nothing of Splink's may land in it."""
+    path = tmp_path / "lvv.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA staging")
+    con.execute(
+        "CREATE TABLE staging.nationaal (kennisstand VARCHAR, v_nummer VARCHAR, geboortedatum DATE,"
+        " geslacht VARCHAR, nationaliteit VARCHAR)"
+    )
+    con.executemany("INSERT INTO staging.nationaal VALUES (?, ?, ?, ?, ?)", [(K1, *p) for p in persons])
+    con.execute(
+        "CREATE TEMP VIEW ongekoppeld AS SELECT * FROM (VALUES"
+        " ('2020-11-01', 'utrecht', 'typo_swap', '2100038161', DATE '1990-07-03', 'M', 'IRN'))"
+        " AS t(kennisstand, bron, client_id, v_nummer, geboortedatum, geslacht, nationaliteit)"
+    )
+    objects = "SELECT table_catalog, table_schema, table_name FROM information_schema.tables ORDER BY ALL"
+    before = con.execute(objects).fetchall()
+    [match] = probabilistic_matches(con, "ongekoppeld", "staging.nationaal")
+    assert match.v_nummer == TYPO_SWAP[0] and match.accepted
+    assert con.execute(objects).fetchall() == before
+    con.close()
 
 
 def test_every_single_keystroke_is_a_candidate(persons):

@@ -568,16 +568,16 @@ def test_dagster_asset_writes_the_report(sample_db_full, tmp_path):
     assert metadata["is_demo"].value is True
 
 
-def test_report_from_the_real_published_file(tmp_path):
-    """When the pipeline has published a monitor (env LVV_REPORT_DB or ./data/warehouse), report on it."""
-    candidates = [os.environ.get("LVV_REPORT_DB"), REPO / "data" / "warehouse" / "monitor.duckdb"]
-    db = next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-    if db is None:
-        pytest.skip("no published monitor.duckdb (set LVV_REPORT_DB, or run `lvv-monitor run` first)")
-    peildatum = newest_peildatum(db)
-    out = write_report(db, peildatum, tmp_path / "echt.html")
-    s = _structure(out.read_text(encoding="utf-8"))
+def test_report_from_the_real_published_file(demo_warehouse, tmp_path):
+    """The nightly run on the demo data published monitor.duckdb and wrote its report; report on it."""
+    db = demo_warehouse.warehouse / "monitor.duckdb"
+    nightly = sorted((demo_warehouse.warehouse / "rapport").glob("monitor_*.html"))
+    assert [p.name for p in nightly] == ["monitor_2021-02-01.html"]
+    out = write_report(db, date(2020, 11, 1), tmp_path / "echt.html")
+    html = out.read_text(encoding="utf-8")
+    s = _structure(html)
     assert s.external == [] and s.captions == s.tables and s.svgs >= 20
+    assert "1.310" in html and "771" in html  # the letter's figures, in Dutch number format
 
 
 # ---------------------------------------------------------------------------------------------
