@@ -24,6 +24,12 @@ TARGETS = {1: (30.0, None), 100: (300.0, 4096.0)}  # scale: (seconds end to end,
 
 
 def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) -> None:
+    import logging
+    import os
+
+    os.environ.setdefault("LVV_DEMO", "1")  # synthetic data: the demo pseudonym key
+    logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())  # figures only, no run chatter
+    logging.getLogger("lvv_monitor").propagate = False
     started = time.monotonic()
     from pipelines.demo import write_demo_feeds
     from pipelines.runner import run_monitor
