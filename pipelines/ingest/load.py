@@ -143,19 +143,23 @@ def _check_header(spec: FileSpec, read: ReadResult) -> tuple[list[str], list[str
 
 
 def _incoming_table(spec: FileSpec, header: list[str], read: ReadResult) -> pa.Table:
-    """Arrow table of the contract's columns as delivered (text), plus row number and width."""
-    position = {name: i for i, name in enumerate(header)}
+    """Arrow table of the contract's columns as delivered (text), plus row number and width.
+
+    Rows are squared to the header's width first (the true width is kept in `_field_count` for
+    the validation), so the transpose is one C-level `zip(*rows)` instead of a loop per cell.
+    """
+    width = len(header)
     records = read.records
+    squared = [v if len(v) == width else (v + [""] * width)[:width] for _, v in records]
+    by_position = list(zip(*squared)) if squared else [()] * width
+    position = {name: i for i, name in enumerate(header)}
     columns: dict[str, pa.Array] = {
         "_row_number": pa.array([n for n, _ in records], pa.int32()),
         "_field_count": pa.array([len(v) for _, v in records], pa.int32()),
     }
     for name in spec.column_names:
         i = position.get(name)
-        if i is None:
-            columns[name] = pa.nulls(len(records), pa.string())
-        else:
-            columns[name] = pa.array([v[i] if i < len(v) else None for _, v in records], pa.string())
+        columns[name] = pa.nulls(len(records), pa.string()) if i is None else pa.array(by_position[i], pa.string())
     return pa.table(columns)
 
 

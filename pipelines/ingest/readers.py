@@ -96,7 +96,7 @@ def read_csv(data: bytes) -> ReadResult:
     records: list[tuple[int, list[str]]] = []
     blank = 0
     for number, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
+        if not "".join(values).strip():  # one C-level join: much faster than any() per field
             blank += 1
             continue
         records.append((number, values))
