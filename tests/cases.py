@@ -93,6 +93,9 @@ def build_cases() -> Population:
     pop.person("1000000007", b, "M", "AFG")
     pop.stay("rotterdam", "AMBIGUOUS", None, b, "M", "AFG")
     pop.stay("rotterdam", "NO_CANDIDATE", None, date(1999, 9, 9), "X", "XXX")
+    # Both a v_nummer typo and a birth date with day and month swapped: only Splink finds him.
+    pop.person("1000000012", date(1986, 3, 11), "M", "SOM")
+    pop.stay("rotterdam", "SPLINK", "1000000021", date(1986, 11, 3), "M", "SOM")
     # The same v_nummer in two pilots is one person.
     pop.person("1000000008", date(1978, 8, 8), "M", "SYR")
     pop.stay("utrecht", "TWO_PILOTS_U", "1000000008", date(1978, 8, 8), "M", "SYR",
@@ -137,11 +140,21 @@ def build_cases() -> Population:
     linked("ART64_OK", "1000000113", uitstroom=OUT, reden="UITSTEL_VERTREK_ART64")
     pop.procedure("1000000113", "MEDISCH_ART64", date(2019, 12, 1), "INWILLIGING", OUT)
     linked("ART64_UNCONFIRMED", "1000000114", uitstroom=OUT, reden="UITSTEL_VERTREK_ART64")
-    linked("BBB", "1000000115", uitstroom=OUT, reden="BBB")
+    linked("BACK_TO_BBB", "1000000115", uitstroom=OUT, reden="BBB")
     linked("FORCED", "1000000116", uitstroom=OUT, reden="GEDWONGEN_BEEINDIGD")
     linked("PRESENT_BUT_DEPARTED", "1000000117")
     pop.departure("1000000117", date(2020, 6, 1), "GEDWONGEN", "HERKOMSTLAND", "ARM")
     pop.stay("groningen", "UNLINKED_PERMIT", None, date(2001, 2, 3), "V", "XXX", uitstroom=OUT, reden="VERBLIJFSVERGUNNING")
+
+    # --- national persons who never entered an LVV -------------------------------------------
+    # Sparse, random v_nummers and birth dates, as in the real registers: they give the
+    # probabilistic linker a realistic background against which a typo stands out.
+    import random
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        pop.person(str(rng.randrange(2_000_000_000, 9_999_999_999)),
+                   date(1950, 1, 2) + timedelta(days=rng.randrange(0, 3650)), rng.choice("MV"), "CHN")
 
     # --- target group ----------------------------------------------------------------------
     linked("SCOPE_GEZIN", "1000000201", bron="utrecht", samenstelling="GEZIN")

@@ -202,6 +202,16 @@ def test_empty_inputs_give_no_matches(persons):
     assert probabilistic_matches(con, "clients", "national") == []
 
 
+def test_a_person_registered_twice_counts_once(persons):
+    """IND and DT&V may register one person with different demographics: one candidate."""
+    national = [(K1, *p) for p in persons] + [(K1, TYPO_SWAP[0], TYPO_SWAP[1], "M", "XXX")]
+    client = (K1, "utrecht", "typo_swap", "2100038161", date(1990, 7, 3), "M", "IRN")
+    [match] = probabilistic_matches(_connection(national, [client]), "clients", "national")
+    assert match.v_nummer == TYPO_SWAP[0] and match.accepted
+    assert match.evidence.endswith("nationaliteit gelijk")  # the better of the two records
+    assert match.second_best_probability < 0.5
+
+
 def test_reads_temporary_views_and_leaves_a_database_file_untouched(persons, tmp_path):
     """The caller's connection may be the warehouse file: nothing of Splink's may land in it."""
     path = tmp_path / "lvv.duckdb"

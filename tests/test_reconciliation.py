@@ -50,6 +50,7 @@ def links(db) -> dict[str, tuple]:
     ("ONE_DEMOGRAPHIC_OFF", "1000000004", "v_nummer"),
     ("TYPO_IS_OTHER_PERSON", "1000000005", "demografie"),
     ("MANUAL_CONFIRM", "1000000011", "handmatig"),
+    ("SPLINK", "1000000012", "splink"),
 ])
 def test_linked_by_the_right_method(warehouse, client, v_nummer, methode):
     assert links(warehouse)[client][:3] == (v_nummer, methode, None)
@@ -109,7 +110,7 @@ def outflow(db) -> dict[str, tuple]:
     ("ASYLUM_UNCONFIRMED", "asielaanvraag_azc"),
     ("ART64_OK", "uitstel_art64"),
     ("ART64_UNCONFIRMED", "uitstel_art64"),
-    ("BBB", "terug_bbb"),
+    ("BACK_TO_BBB", "terug_bbb"),
     ("FORCED", "gedwongen_beeindigd"),
     ("TWO_PILOTS_U", "overig"),
     ("UNLINKED_PERMIT", "onbevestigd"),

@@ -102,7 +102,7 @@ def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary
         "SELECT bron, client_id, v_nummer FROM link_decisions WHERE beslissing = 'AFGEWEZEN'").fetchall()}
     matches = [
         m for m in probabilistic_matches(con, "link_splink_clients", "link_splink_national", threshold=SPLINK_THRESHOLD)
-        if accepted(m) and (m.bron, m.client_id, m.v_nummer) not in rejected
+        if accepted(m, SPLINK_THRESHOLD) and (m.bron, m.client_id, m.v_nummer) not in rejected
     ]
     if matches:
         con.executemany(
