@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -121,36 +120,38 @@ def _cell_text(value: object) -> str:
 
 
 def read_xlsx(data: bytes) -> ReadResult:
-    from openpyxl import load_workbook  # imported here: slow, and only XLSX deliveries need it
+    """The first worksheet, header in row 1; read with calamine (Rust), ~10x faster than openpyxl."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
     if not data.startswith(ZIP_MAGIC):
         raise RejectedFile("bestand met extensie .xlsx is geen Excel-werkmap (xlsx)")
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
-    try:
-        if not workbook.worksheets:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
             raise RejectedFile("Excel-werkmap bevat geen werkblad")
-        rows_iter = workbook.worksheets[0].iter_rows(values_only=True)
-        first = next(rows_iter, None)
-        if first is None or not any(v is not None and str(v).strip() for v in first):
-            raise RejectedFile("rij 1 van het eerste werkblad is leeg: de kopregel moet in rij 1 staan")
-        header = [_cell_text(v).strip() for v in first]
-        while header and not header[-1]:
-            header.pop()  # trailing empty header cells are formatting, not columns
-        records: list[tuple[int, list[str]]] = []
-        blank = 0
-        for number, row in enumerate(rows_iter, start=2):
-            values = [_cell_text(v) for v in row]
-            if not any(v.strip() for v in values):
-                blank += 1
-                continue
-            # Trailing empty cells beyond the header are layout, not values.
-            while len(values) > len(header) and not values[-1].strip():
-                values.pop()
-            values.extend([""] * (len(header) - len(values)))  # short rows: cells never written
-            records.append((number, values))
-    finally:
-        workbook.close()
+        # skip_empty_area=False keeps empty leading rows, so a header below row 1 is noticed.
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    except Exception as exc:  # calamine raises its own error types per failure (zip, xml, ...)
+        if type(exc).__module__.startswith("python_calamine"):
+            raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+        raise
+    if not rows or not any(str(v).strip() for v in rows[0]):
+        raise RejectedFile("rij 1 van het eerste werkblad is leeg: de kopregel moet in rij 1 staan")
+    header = [_cell_text(v).strip() for v in rows[0]]
+    while header and not header[-1]:
+        header.pop()  # trailing empty header cells are formatting, not columns
+    records: list[tuple[int, list[str]]] = []
+    blank = 0
+    for number, row in enumerate(rows[1:], start=2):
+        values = [_cell_text(v) for v in row]
+        if not "".join(values).strip():
+            blank += 1
+            continue
+        # Trailing empty cells beyond the header are layout, not values.
+        while len(values) > len(header) and not values[-1].strip():
+            values.pop()
+        values.extend([""] * (len(header) - len(values)))  # short rows: cells never written
+        records.append((number, values))
     return ReadResult(header, records, blank_rows=blank)
