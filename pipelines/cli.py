@@ -32,6 +32,7 @@ examples:
   lvv-monitor run --landing /srv/lvv/landing --warehouse /srv/lvv/warehouse
   lvv-monitor status --warehouse /srv/lvv/warehouse
   lvv-monitor monitor --peildatum 2020-11-01 --format csv
+  lvv-monitor deviations --gemeente Utrecht --peildatum 2020-11-01
   lvv-monitor demo --landing /tmp/landing --scale 10
 """
 
@@ -104,9 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
 
     # Subcommands that live with their package; each sets its own `handler`.
+    from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
 
+    register_deviations(commands)
     register_report(commands)
     register_extract(commands)
     return parser

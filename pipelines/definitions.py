@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_schedule
 from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts, dbt_resource, dbt_staging
+from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
 from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing_scan, rows_conserved
 from pipelines.defs.linkage_assets import person_linkage
 from pipelines.publish.assets import published_monitor, published_monitor_is_safe
@@ -25,7 +26,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
             landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage,
             dbt_reconciliation_and_marts, published_monitor, monitor_report,
         ],
-        asset_checks=[rows_conserved, published_monitor_is_safe],
+        asset_checks=[rows_conserved, published_monitor_is_safe, *EXPECTATION_CHECKS],
         jobs=[NIGHTLY_JOB],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],

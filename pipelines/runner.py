@@ -57,7 +57,10 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcom
     for event in result.all_events:
         if event.is_step_failure:
             failed_step = event.step_key
-            error = _root_cause(event.step_failure_data.error)
+            user_failure = event.step_failure_data.user_failure_data
+            # A blocking check's own message (which check, which source, what to do) comes first.
+            error = (user_failure.description if user_failure and user_failure.description
+                     else _root_cause(event.step_failure_data.error))
             break
     return RunOutcome(
         False, seconds, failed_step=failed_step, error=error or "onbekende fout", result=result,
