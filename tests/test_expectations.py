@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from pipelines.config import DBT_PROJECT_DIR
-from pipelines.expectations.command import main as deviations_main
+from pipelines.cli import main as deviations_main  # the real `lvv-monitor` entry point
 from pipelines.expectations.config import ConfiguratieFout, Drempels, drempels_uit_omgeving
 from pipelines.expectations.suites import SUITE_NAMES, controles, load_suite, soorten
 from pipelines.runner import run_monitor

@@ -10,7 +10,7 @@ from tests.feeds import query
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, monkeypatch_module):
+def warehouse(tmp_path_factory, demo_env):
     tmp = tmp_path_factory.mktemp("reconciliation")
     landing, warehouse = tmp / "landing", tmp / "warehouse"
     build_cases().write(landing)
@@ -25,15 +25,6 @@ def warehouse(tmp_path_factory, monkeypatch_module):
     outcome = run_monitor(landing, warehouse)
     assert outcome.success, outcome.error
     return warehouse / "lvv.duckdb"
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LVV_DEMO", "1")
-    mp.delenv("LVV_PSEUDONYM_KEY", raising=False)
-    yield mp
-    mp.undo()
 
 
 def links(db) -> dict[str, tuple]:

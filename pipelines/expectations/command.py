@@ -190,16 +190,3 @@ def command_deviations(args: argparse.Namespace) -> int:
     output = render(rows, args.format, database)
     print(output, end="" if args.format == "csv" else "\n")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the subcommand on its own: `python -m pipelines.expectations.command deviations --help`."""
-    parser = argparse.ArgumentParser(prog="lvv-monitor")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(commands)
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -95,16 +95,3 @@ def run(args: argparse.Namespace) -> int:
           f"{sdc['cellen_secundair_onderdrukt']} secundair onderdrukt")
     print(f"  {len(manifest.files) + 1} bestanden; manifest.json heeft van elk de sha256")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry (`python -m pipelines.extract.command ...`) until the CLI has the subcommand."""
-    parser = argparse.ArgumentParser(prog="lvv-monitor")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(commands)
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

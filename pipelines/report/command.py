@@ -84,16 +84,3 @@ def command_report(args: argparse.Namespace) -> int:
         return 1
     print(f"Rapport op peildatum {peildatum.isoformat()} geschreven: {path}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the subcommand on its own: `python -m pipelines.report.command --help`."""
-    parser = argparse.ArgumentParser(prog="lvv-monitor")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(commands)
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,22 +1,2 @@
--- The maatregelen rows as known in each knowledge state: the rows of the delivery that counts
--- for that state (int_leveringen__per_kennisstand).
-
-with
-
-chosen as (
-
-    select kennisstand, delivery_id
-    from {{ ref('int_leveringen__per_kennisstand') }}
-    where bestand = 'maatregelen'
-
-),
-
-rows_ as (
-
-    select * from {{ ref('stg_ind__maatregelen') }}
-
-)
-
-select chosen.kennisstand, rows_.*
-from chosen
-inner join rows_ using (delivery_id)
+-- The maatregelen rows as known in each knowledge state (see macros/kennisstand.sql).
+{{ rows_per_kennisstand('maatregelen', 'stg_ind__maatregelen') }}
