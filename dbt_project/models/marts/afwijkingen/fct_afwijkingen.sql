@@ -409,7 +409,10 @@ geweigerd as (
         cast(null as varchar) as verblijf_key,
         file_name as bestand,
         peildatum as sinds,
-        'Bestand geweigerd: ' || coalesce(reden, 'onbekende reden') as uitleg
+        -- The ingest's reason stays in the restricted zone (`lvv-monitor status`): it quotes the
+        -- delivered file, whose numbers can coincide with an identifier (the publish scanner
+        -- then rightly refuses to take the risk).
+        'Bestand in zijn geheel geweigerd; de reden staat bij de beheerder (lvv-monitor status)' as uitleg
     from deliveries
     where status = 'rejected' and not later_geleverd
 
