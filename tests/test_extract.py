@@ -364,7 +364,7 @@ def test_extract_refuses_bad_input(published, tmp_path, demo_mode):
 def test_command_line(published, tmp_path):
     out = tmp_path / "cli"
     run = subprocess.run(
-        [sys.executable, "-m", "pipelines.extract.command", "extract", "--warehouse", str(published.parent),
+        [sys.executable, "-m", "pipelines.cli", "extract", "--warehouse", str(published.parent),
          "--peildatum", "2020-08-01", "--out", str(out), "--demo"],
         capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in os.environ.items()
                                                         if k not in ("LVV_DEMO", "LVV_PSEUDONYM_KEY")},
@@ -372,13 +372,13 @@ def test_command_line(published, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "DEMO" in run.stdout and (out / "manifest.json").exists()
     refused = subprocess.run(
-        [sys.executable, "-m", "pipelines.extract.command", "extract", "--warehouse", str(published.parent),
+        [sys.executable, "-m", "pipelines.cli", "extract", "--warehouse", str(published.parent),
          "--peildatum", "2020-08-01", "--out", str(tmp_path / "geen-sleutel")],
         capture_output=True, text=True, cwd=ROOT, env={k: v for k, v in os.environ.items()
                                                         if k not in ("LVV_DEMO", "LVV_PSEUDONYM_KEY")},
     )
     assert refused.returncode == 2 and "LVV_PSEUDONYM_KEY" in refused.stderr
-    helptext = subprocess.run([sys.executable, "-m", "pipelines.extract.command", "extract", "--help"],
+    helptext = subprocess.run([sys.executable, "-m", "pipelines.cli", "extract", "--help"],
                               capture_output=True, text=True, cwd=ROOT).stdout
     for option in ("--warehouse", "--peildatum", "--out"):
         assert option in helptext
