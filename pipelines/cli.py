@@ -16,6 +16,7 @@ import warnings
 from datetime import date
 from pathlib import Path
 
+from pipelines.arguments import iso_date
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
 
 LETTER_PEILDATUM = date(2020, 11, 1)
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the peildatum, so a past figure is reproduced exactly as it was known then.",
     )
     _add_path_options(monitor, landing=False)
-    monitor.add_argument("--peildatum", type=_date, required=True, help="the date of the figures, YYYY-MM-DD")
+    monitor.add_argument("--peildatum", type=iso_date, required=True, help="the date of the figures, YYYY-MM-DD")
     monitor.add_argument("--as-reported", action="store_true", help="only deliveries with a peildatum on or before --peildatum")
     monitor.add_argument("--format", choices=["table", "csv", "json"], default="table",
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
@@ -114,12 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
     register_extract(commands)
     return parser
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2020-11-01") from None
 
 
 def _resolve_paths(args: argparse.Namespace) -> tuple[Path, Path]:

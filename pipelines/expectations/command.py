@@ -12,6 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pipelines.arguments import iso_date
+
 PUBLISHED_DB = "monitor.duckdb"
 PIPELINE_DB = "lvv.duckdb"
 NATIONAL_SOURCES = {"ind": "IND", "dtv": "DT&V"}
@@ -43,12 +45,6 @@ examples:
 """
 
 
-def _datum(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2020-11-01") from None
-
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `deviations` subcommand to the CLI's subparsers; returns its parser."""
@@ -59,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--warehouse", type=Path, metavar="DIR",
                         help="warehouse folder (default: $LVV_WAREHOUSE or ./data/warehouse)")
-    parser.add_argument("--peildatum", type=_datum, metavar="YYYY-MM-DD",
+    parser.add_argument("--peildatum", type=iso_date, metavar="YYYY-MM-DD",
                         help="only deviations that already held on this date (sinds on or before it)")
     parser.add_argument("--gemeente", metavar="NAME",
                         help="only this pilot (Amsterdam, Rotterdam, Utrecht, Groningen, Eindhoven) or source (IND, DT&V)")

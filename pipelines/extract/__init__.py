@@ -43,7 +43,7 @@ from pipelines.extract.microdata import (
 )
 from pipelines.extract.sdc import k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
-from pipelines.publish import PUBLISHED_DB_NAME, code_version
+from pipelines.publish import PUBLISHED_DB_NAME, code_version, fsync_path
 from pipelines.publish.scanner import scan_with_identifiers
 
 K = 5
@@ -260,11 +260,11 @@ def write_extract(
         (temp / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n",
                                            encoding="utf-8")
         for p in temp.iterdir():
-            _fsync(p)
+            fsync_path(p)
         if out_dir.exists():
             out_dir.rmdir()  # empty (checked above)
         os.rename(temp, out_dir)
-        _fsync(out_dir.parent)
+        fsync_path(out_dir.parent)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -364,14 +364,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 __all__ = ["ExtractError", "K", "MIN_CELL", "Manifest", "write_extract"]

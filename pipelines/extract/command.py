@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
 from pathlib import Path
+
+from pipelines.arguments import iso_date
 
 DESCRIPTION = """\
 Write an evaluation extract for the WODC at a peildatum, reading ONLY the published file
@@ -38,12 +39,6 @@ examples:
 """
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"geen datum in de vorm JJJJ-MM-DD: {text!r}") from None
-
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the `extract` subcommand to the `lvv-monitor` subparsers and return its parser."""
@@ -56,7 +51,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--warehouse", type=Path,
                         help="warehouse folder holding monitor.duckdb (default: $LVV_WAREHOUSE or ./data/warehouse)")
-    parser.add_argument("--peildatum", type=_date, required=True, metavar="YYYY-MM-DD",
+    parser.add_argument("--peildatum", type=iso_date, required=True, metavar="YYYY-MM-DD",
                         help="the date the extract describes: stays started on or before it, events dated on or before it; "
                              "at most the newest delivery's peildatum")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",

@@ -115,11 +115,11 @@ def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progr
             say("controleren: schema's, kolommen, identificerende gegevens, macro's")
             _verify(temp, pipeline_db, macros, row_counts)
             say("wegschrijven: fsync en atomair vervangen")
-            _fsync_file(temp)
+            fsync_path(temp)
             if Path(str(temp) + ".wal").exists():
                 raise PublishError("het tijdelijke bestand heeft nog een WAL na sluiten; niet gepubliceerd")
             os.replace(temp, target)
-            _fsync_dir(warehouse_dir)
+            fsync_path(warehouse_dir)
         except BaseException:
             _remove(temp)
             raise
@@ -396,15 +396,8 @@ def _remove(path: Path) -> None:
             pass
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk (a folder: so a rename in it survives a crash)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
+
+from pipelines.arguments import iso_date
 
 DESCRIPTION = """\
 Write the report of the landelijke monitor at a peildatum: one self-contained HTML file (inline
@@ -32,12 +33,6 @@ examples:
 """
 
 
-def _datum(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"geen datum in de vorm JJJJ-MM-DD: {text!r}") from None
-
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `report` subcommand to the CLI's subparsers; returns its parser."""
@@ -47,11 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--warehouse", type=Path, metavar="DIR",
                         help="warehouse folder holding monitor.duckdb (default: $LVV_WAREHOUSE or ./data/warehouse)")
-    parser.add_argument("--peildatum", type=_datum, metavar="YYYY-MM-DD",
+    parser.add_argument("--peildatum", type=iso_date, metavar="YYYY-MM-DD",
                         help="the peildatum of the report (default: the newest peildatum in the published file)")
     parser.add_argument("--out", type=Path, metavar="FILE.html",
                         help="the HTML file to write (default: WAREHOUSE/rapport/monitor_YYYY-MM-DD.html)")
-    parser.add_argument("--previous", "--vorige", dest="previous", type=_datum, metavar="YYYY-MM-DD",
+    parser.add_argument("--previous", "--vorige", dest="previous", type=iso_date, metavar="YYYY-MM-DD",
                         help="compare with this peildatum (default: the previous delivery peildatum)")
     parser.add_argument("--demo", action=argparse.BooleanOptionalAction, default=None,
                         help="mark the report as DEMO (synthetic data), or not; default: what the published "
