@@ -25,13 +25,8 @@ class RunOutcome:
 
 def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcome:
     """Execute the `nightly_monitor` job in-process on an ephemeral Dagster instance."""
-    import os
-
     from dagster import DagsterInstance
 
-    # dbt reads the database location from LVV_WAREHOUSE; set it before the manifest is parsed
-    # so the dbt build can reuse that parse instead of parsing the project again.
-    os.environ["LVV_WAREHOUSE"] = str(warehouse)
     from pipelines.definitions import build_definitions
     from pipelines.log import progress_logger
 
