@@ -3,8 +3,8 @@
 Each check is its own step (`multi_asset_check` with one spec, named like the check), declared
 on the asset it judges (e.g. `marts/fct_instroom`, `intermediate/int_uitstroom__conflicten`,
 `raw/deliveries`), with the tables it also reads as `additional_deps`. It runs Great Expectations
-on DataFrames of the pipeline database (`pipelines/expectations/validate.py`) and builds the Data
-Docs of the run into `<warehouse>/data_docs/`.
+on DataFrames of the pipeline database (`pipelines/expectations/validate.py`); the last check of the
+run (or a blocking one that fails) builds the Data Docs of the run into `<warehouse>/data_docs/`.
 
 Severity:
 
@@ -45,6 +45,16 @@ def _metadata(uitkomst) -> dict:
     return metadata
 
 
+def expected_checks(context: dg.AssetCheckExecutionContext) -> set[str]:
+    """The expectation checks this run executes: all of them, or those of the selection made in
+    the UI. The last of them to finish builds the run's Data Docs."""
+    names = {c.naam for c in controles()}
+    selection = context.run.asset_check_selection
+    if selection is None:
+        return names
+    return {key.name for key in selection if key.name in names}
+
+
 def build_expectation_check(controle: Controle) -> dg.AssetChecksDefinition:
     """One Dagster asset check that evaluates the expectations of `controle`."""
     key = asset_key(controle.asset)
@@ -64,7 +74,8 @@ def build_expectation_check(controle: Controle) -> dg.AssetChecksDefinition:
 
         paths = warehouse.paths
         try:
-            uitkomst = voer_controle_uit(controle, paths.pipeline_db, paths.warehouse, run_key=context.run.run_id)
+            uitkomst = voer_controle_uit(controle, paths.pipeline_db, paths.warehouse, run_key=context.run.run_id,
+                                         expected_checks=expected_checks(context))
         except Exception as exc:  # noqa: BLE001 - a check that cannot run must say so, in the result
             message = (f"Controle '{controle.naam}' (op {controle.asset}) kon niet worden uitgevoerd: "
                        f"{type(exc).__name__}: {exc}")

@@ -176,6 +176,7 @@ class GxSessie:
         self.lock = threading.Lock()
         self._rendered: set = set()
         self._suite_ids: list = []
+        self._done: set[str] = set()
 
     def _batch_definition(self, frame: str):
         try:
@@ -230,6 +231,24 @@ class GxSessie:
         return self.docs_dir / "index.html"
 
 
+    @property
+    def docs_index(self) -> Path:
+        return self.docs_dir / "index.html"
+
+    def check_done(self, naam: str, expected: set[str], build_now: bool = False) -> bool:
+        """Record that check `naam` has run; build the Data Docs when it is the last of the
+        run's `expected` checks, or right away when `build_now` (a blocking failure: the docs
+        must show why nothing was published). Returns whether the docs were built.
+
+        One build at the end instead of one per check: a build costs ~0.5 s however little it
+        renders (GX compiles its page templates anew each time), ten builds were 5 s of a run."""
+        self._done.add(naam)
+        if build_now or expected <= self._done:
+            self.build_docs()
+            return True
+        return False
+
+
 def _clear_docs(docs_dir: Path) -> None:
     """Start a run with an empty Data Docs folder (only when it holds GX Data Docs, nothing else)."""
     if docs_dir.is_dir() and ((docs_dir / "index.html").exists() or not any(docs_dir.iterdir())):
@@ -279,8 +298,12 @@ def voer_controle_uit(
     run_key: str | None = None,
     drempels: Drempels | None = None,
     data_docs: bool = True,
+    expected_checks: set[str] | None = None,
 ) -> Uitkomst:
-    """Evaluate every expectation of one check on its frames; build the Data Docs of the run."""
+    """Evaluate every expectation of one check on its frames; build the Data Docs of the run.
+
+    With `expected_checks` (the names of the checks this run executes) the docs are built once,
+    by the last of them (or by a blocking failure); without, by this check."""
     import duckdb
 
     started = time.monotonic()
@@ -299,7 +322,12 @@ def voer_controle_uit(
             regels = controle.regels_op(name)
             for regel, result in zip(regels, outcome.results, strict=True):
                 bevindingen.append(_bevinding(regel, result))
-        docs = gx_sessie.build_docs() if data_docs else None
+        uitkomst = Uitkomst(controle, bevindingen, None, 0.0, drempels)
+        docs = None
+        if data_docs:
+            expected = expected_checks if expected_checks is not None else {controle.naam}
+            gx_sessie.check_done(controle.naam, expected | {controle.naam}, build_now=uitkomst.blokkeert)
+            docs = gx_sessie.docs_index
     return Uitkomst(controle, bevindingen, docs, time.monotonic() - started, drempels)
 
 
