@@ -105,3 +105,41 @@ def test_blank_lines_are_not_rows(tmp_path):
     db = tmp_path / "lvv.duckdb"
     [report] = ingest_landing(landing, db)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 3, 0)
+
+
+def test_files_validated_together_are_judged_each_on_their_own(tmp_path, monkeypatch):
+    """Deliveries of one type are validated in one statement per batch (pipelines/ingest/load.py);
+    a key is a duplicate only within its own file, a row's width is compared with its own file's
+    header, and delivery ids still follow the landing order, rejected files included."""
+    from pipelines.ingest import load
+
+    landing = tmp_path / "landing"
+    same_key = [_verblijf(verblijf_id="S1")]
+    deliver(landing, "amsterdam/amsterdam_verblijven_20200701.csv", csv_bytes(VERBLIJVEN_HEADER, same_key))
+    deliver(landing, "amsterdam/amsterdam_verblijven_20201101.csv",
+            csv_bytes(VERBLIJVEN_HEADER + ["opmerking"], [row + ["x"] for row in same_key + [_verblijf(verblijf_id="S2")]]))
+    deliver(landing, "rotterdam/rotterdam_verblijven_20200701.csv", b"client_id;verblijf_id\r\nC1;S1\r\n")
+    deliver(landing, "utrecht/utrecht_verblijven_20201101.csv",
+            csv_bytes(VERBLIJVEN_HEADER, [_verblijf(verblijf_id="D"), _verblijf(verblijf_id="D")])
+            + b"C9,W,1,1980-01-01,M,ERI,ALLEENSTAAND,2019-04-01,NIEUW,ja,,,te veel\r\n")
+
+    def ingest(batch_rows: int, db):
+        monkeypatch.setattr(load, "BATCH_ROWS", batch_rows)
+        reports = ingest_landing(landing, db)
+        return reports, query(db, "SELECT delivery_id, relative_path, status, rows_read, rows_loaded, rows_quarantined "
+                                  "FROM raw.deliveries ORDER BY delivery_id")
+
+    together, ledger_together = ingest(100_000, tmp_path / "together.duckdb")
+    one_by_one, ledger_one_by_one = ingest(1, tmp_path / "one_by_one.duckdb")
+    assert ledger_together == ledger_one_by_one
+    assert [r.relative_path for r in together] == [r.relative_path for r in one_by_one]
+    by_path = {path: (status, read, loaded, quarantined) for _, path, status, read, loaded, quarantined in ledger_together}
+    assert by_path["amsterdam/amsterdam_verblijven_20200701.csv"] == ("loaded", 1, 1, 0)
+    assert by_path["amsterdam/amsterdam_verblijven_20201101.csv"] == ("loaded", 2, 2, 0)  # S1 again: another file
+    assert by_path["rotterdam/rotterdam_verblijven_20200701.csv"][0] == "rejected"
+    assert by_path["utrecht/utrecht_verblijven_20201101.csv"] == ("loaded", 3, 0, 3)
+    db = tmp_path / "together.duckdb"
+    reasons = {row: rs for row, rs in query(db, "SELECT row_number, reasons FROM raw.quarantine")}
+    assert reasons[2] == reasons[3] == ['verblijf_id: "D" komt 2 keer voor in dit bestand']
+    assert reasons[4] == ["rij heeft 13 velden, de kopregel 12"]
+    assert query(db, "SELECT count(*) FROM raw.extra_values WHERE column_name = 'opmerking'") == [(2,)]

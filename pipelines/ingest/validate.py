@@ -1,4 +1,4 @@
-"""Row validation as one SQL statement per file: canonical values plus every reason a row fails.
+"""Row validation as one SQL statement per batch of files: canonical values plus every reason a row fails.
 
 Each contract column gets a canonical-value expression and a reason expression; a row is
 loaded when its list of reasons is empty and quarantined (with all reasons, not just the first)
@@ -96,19 +96,22 @@ def reason_expressions(column: Column, codes: CodeLists) -> list[str]:
     return reasons
 
 
-def validation_sql(spec: FileSpec, codes: CodeLists, header_width: int, source: str = "incoming") -> str:
-    """SELECT over `source` giving _row_number, the canonical columns and `reasons`.
+def validation_sql(spec: FileSpec, codes: CodeLists, source: str = "incoming") -> str:
+    """SELECT over `source` giving _delivery, _row_number, the canonical columns and `reasons`.
 
-    `source` must have `_row_number`, `_field_count` and one VARCHAR column per contract column
-    (NULL where the file lacks an optional column).
+    `source` holds the rows of one or more deliveries of one file type: `_delivery` (which
+    delivery), `_row_number`, `_field_count` (fields on the row), `_header_width` (fields in that
+    delivery's header) and one VARCHAR column per contract column (NULL where a file lacks an
+    optional column). Validating several deliveries in one statement matters: planning this
+    statement costs ~25 ms, more than checking a few thousand rows.
     """
     canonical_columns = ",\n            ".join(
         [f"{canonical_expression(c, codes)} AS \"{c.name}\"" for c in spec.columns]
         + [f"\"{c.name}\" AS \"raw__{c.name}\"" for c in spec.columns]
     )
     reason_items = [
-        f"CASE WHEN _field_count <> {header_width} THEN 'rij heeft ' || _field_count || "
-        f"' velden, de kopregel {header_width}' END"
+        "CASE WHEN _field_count <> _header_width THEN 'rij heeft ' || _field_count || "
+        "' velden, de kopregel ' || _header_width END"
     ]
     for column in spec.columns:
         reason_items.extend(reason_expressions(column, codes))
@@ -116,7 +119,7 @@ def validation_sql(spec: FileSpec, codes: CodeLists, header_width: int, source: 
         reason_items.append(f"CASE WHEN {rule.sql_violation} THEN {sql_literal(rule.reason)} END")
     if spec.unique_key:
         key = spec.unique_key
-        occurrences = f"count(*) OVER (PARTITION BY {key})"
+        occurrences = f"count(*) OVER (PARTITION BY _delivery, {key})"
         reason_items.append(
             f"CASE WHEN {key} IS NOT NULL AND {occurrences} > 1 "
             f"THEN '{key}: \"' || {key} || '\" komt ' || {occurrences} || ' keer voor in dit bestand' END"
@@ -125,11 +128,11 @@ def validation_sql(spec: FileSpec, codes: CodeLists, header_width: int, source: 
     names = ", ".join(f'"{c}"' for c in spec.column_names)
     return f"""
     WITH canonical AS (
-        SELECT _row_number, _field_count,
+        SELECT _delivery, _row_number, _field_count, _header_width,
             {canonical_columns}
         FROM {source}
     )
-    SELECT _row_number, {names},
+    SELECT _delivery, _row_number, {names},
         list_filter([
             {reasons}
         ], lambda r: r IS NOT NULL) AS reasons
