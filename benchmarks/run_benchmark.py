@@ -1,6 +1,6 @@
 """Benchmark: the whole job at several scales, wall time per stage and peak memory.
 
-    python benchmarks/run_benchmark.py --scales 1 10 100
+    python benchmarks/run_benchmark.py --scales 1 10 100 [--repeat 3]
 
 Each scale runs in a fresh process (so start-up and memory are measured as a user meets them):
 write the demo feeds, then run the whole asset graph in-process. Targets on a 2-core machine
@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -34,18 +35,27 @@ def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) 
     from pipelines.demo import write_demo_feeds
     from pipelines.runner import run_monitor
 
-    imported = time.monotonic()
+    imported_runner = time.monotonic()
+
     landing, warehouse = Path(workdir) / "landing", Path(workdir) / "warehouse"
     write_demo_feeds(landing, seed=seed, scale=scale)
     generated = time.monotonic()
+    # Start-up as a nightly run meets it: Dagster, dbt, the definitions, and a dbt parse when
+    # dbt_project/ or seeds/ changed since the last parse (once per change, not per run).
+    manifest = Path(__file__).resolve().parents[1] / "dbt_project" / "target" / "manifest.json"
+    manifest_before = manifest.stat().st_mtime if manifest.exists() else None
+    import pipelines.definitions  # noqa: F401
+
+    parsed = manifest_before is None or manifest.stat().st_mtime != manifest_before
+    imported = time.monotonic()
     outcome = run_monitor(landing, warehouse)
     finished = time.monotonic()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     queue.put({
         "scale": scale, "success": outcome.success, "error": outcome.error,
-        "import_s": imported - started, "demo_s": generated - imported, "run_s": finished - generated,
-        "steps": outcome.step_seconds, "peak_mib": own, "peak_child_mib": children,
+        "import_s": (imported - generated) + (imported_runner - started), "dbt_parsed": parsed,
+        "demo_s": generated - imported_runner, "run_s": finished - imported,
+        "steps": outcome.step_seconds, "peak_mib": own,
         "db_mib": (warehouse / "lvv.duckdb").stat().st_size / 2**20 if (warehouse / "lvv.duckdb").exists() else 0,
     })
 
@@ -68,20 +78,21 @@ def print_result(result: dict) -> None:
     scale = result["scale"]
     end_to_end = result["import_s"] + result["run_s"]
     print(f"\n== scale {scale} ==  {'ok' if result['success'] else 'FAILED: ' + str(result['error'])}")
-    print(f"  start-up (imports)       {result['import_s']:7.1f} s")
+    parse_note = "incl. a full dbt parse: dbt_project/ changed" if result["dbt_parsed"] else "dbt project unchanged: no full parse"
+    print(f"  start-up (imports)       {result['import_s']:7.1f} s   ({parse_note})")
     print(f"  demo feeds written       {result['demo_s']:7.1f} s   (not part of the job)")
     for step, seconds in sorted(result["steps"].items(), key=lambda kv: -kv[1]):
         print(f"  step {step:<28}{seconds:7.1f} s")
     print(f"  run, in-process total    {result['run_s']:7.1f} s")
     print(f"  job end to end           {end_to_end:7.1f} s   (start-up + run)")
-    print(f"  peak memory              {result['peak_mib']:7.0f} MiB (python), {result['peak_child_mib']:.0f} MiB (largest child: dbt)")
+    print(f"  peak memory              {result['peak_mib']:7.0f} MiB (the job's process; dbt runs inside it)")
     print(f"  pipeline database        {result['db_mib']:7.1f} MiB")
     target_s, target_mib = TARGETS.get(scale, (None, None))
     if target_s:
         verdict = "meets" if end_to_end <= target_s else "MISSES"
         print(f"  target: under {target_s:.0f} s end to end -> {verdict}")
     if target_mib:
-        peak = max(result["peak_mib"], result["peak_child_mib"])
+        peak = result["peak_mib"]
         print(f"  target: under {target_mib:.0f} MiB -> {'meets' if peak <= target_mib else 'MISSES'}")
 
 
@@ -89,19 +100,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100], help="population multipliers (default 1 10 100)")
     parser.add_argument("--seed", type=int, default=20201117)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run every scale this many times (fresh process each) and judge the median (default 1)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     args = parser.parse_args()
     results = []
+    medians: dict[int, float] = {}
     for scale in args.scales:
-        print(f"running scale {scale} ...", file=sys.stderr, flush=True)
-        result = measure(scale, args.seed)
-        print_result(result)
-        results.append(result)
-    if len(results) > 1:
-        base = results[0]
-        print("\nratios against scale", base["scale"])
-        for result in results[1:]:
-            print(f"  scale {result['scale']}: run time x{result['run_s'] / base['run_s']:.1f}")
+        per_scale = []
+        for attempt in range(1, args.repeat + 1):
+            print(f"running scale {scale} ({attempt}/{args.repeat}) ...", file=sys.stderr, flush=True)
+            result = measure(scale, args.seed)
+            print_result(result)
+            per_scale.append(result)
+        medians[scale] = statistics.median(r["import_s"] + r["run_s"] for r in per_scale)
+        if args.repeat > 1:
+            figures = ", ".join(f"{r['import_s'] + r['run_s']:.1f}" for r in per_scale)
+            target_s = TARGETS.get(scale, (None, None))[0]
+            verdict = f" -> {'meets' if medians[scale] <= target_s else 'MISSES'} the {target_s:.0f} s target" if target_s else ""
+            print(f"\n  scale {scale}: end to end {figures} s; median {medians[scale]:.1f} s{verdict}")
+        results += per_scale
+    if len(medians) > 1:
+        base = min(medians)
+        print("\nratios against scale", base, "(median end to end)")
+        for scale, median in medians.items():
+            if scale != base:
+                print(f"  scale {scale}: x{median / medians[base]:.1f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0 if all(r["success"] for r in results) else 1
