@@ -105,3 +105,24 @@ def test_a_changed_threshold_is_parsed_again(monkeypatch, demo_env):
     assert after.env_vars["LVV_VEILIG_LAND_MAANDEN"] == "7"
     monkeypatch.delenv("LVV_VEILIG_LAND_MAANDEN")
     assert parsed_project() is not after
+
+
+def test_a_subset_picked_in_the_ui_builds_only_that_subset(cases_run):
+    """Materializing one model of a dbt asset (as from the UI) runs that model and its tests only."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from pipelines.config import Paths
+
+    defs = build_definitions(Paths(landing=cases_run.landing, warehouse=cases_run.warehouse))
+    wanted = dg.AssetKey(["staging", "stg_ind__maatregelen"])
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection={wanted})
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert result.success
+    materialized = {e.asset_key for e in result.all_events if e.is_step_materialization}
+    assert materialized == {wanted}
+    checked = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert {c.asset_key for c in checked} == {wanted} and len(checked) == 3 and all(c.passed for c in checked)
+    results = json.loads((cases_run.warehouse / "dbt" / "dbt_staging" / "run_results.json").read_text(encoding="utf-8"))
+    assert {r["unique_id"].split(".")[2] for r in results["results"] if r["unique_id"].startswith("model.")} == {"stg_ind__maatregelen"}
