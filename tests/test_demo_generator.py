@@ -297,14 +297,19 @@ def test_linkage_situations(population, outcomes):
     n = len(population.stays)
     assert steps[("leeg", 2)] == round(cal.LINK_EMPTY_SHARE * n) and steps[("typo", 2)] == round(cal.LINK_TYPO_SHARE * n)
     assert steps[("typo_ander", 2)] == 2 and steps[("demografie_afwijkend", 1)] == 8 and steps[("ambigu", None)] == 6
+    assert steps[("splink", 3)] == cal.LINK_SPLINK
     assert set(steps) == {("exact", 1), ("leeg", 2), ("typo", 2), ("typo_ander", 2), ("demografie_afwijkend", 1),
-                          ("ambigu", None)}
+                          ("splink", 3), ("ambigu", None)}
     for s in population.stays:
         linked, _ = links[f"{s.bron}/{s.verblijf_id}"]
         assert linked in (None, s.person), s.verblijf_id  # never the wrong person
         if s.linkage == "typo":
             assert s.v_nummer not in persons and len(s.v_nummer) == 10 and s.v_nummer[0] != "0"
             assert sum(a != b for a, b in zip(s.v_nummer, s.person)) in (1, 2)
+        if s.linkage == "splink":  # only the probabilistic step can find these
+            true = persons[s.person]
+            assert s.v_nummer not in persons and (s.geboortedatum.month, s.geboortedatum.day) == (
+                true.geboortedatum.day, true.geboortedatum.month) and s.geboortedatum != true.geboortedatum
         if s.linkage == "typo_ander":
             other = persons[s.v_nummer]
             assert not other.lvv and sum(a == b for a, b in zip(other.demographics, persons[s.person].demographics)) <= 1

@@ -99,3 +99,14 @@ def test_the_demo_has_linkage_work_for_every_method_and_a_review_list(demo_wareh
         SELECT coalesce(methode, 'niet gekoppeld'), count(*) FROM linkage.person_links
         WHERE kennisstand = 'nieuwste' GROUP BY 1"""))
     assert methods["v_nummer"] > 1000 and methods["demografie"] > 50 and methods["niet gekoppeld"] >= 6
+    # The demo's two stays with a mistyped v_nummer *and* day/month swapped: only Splink finds them,
+    # each to the right person (the generator's own yardstick links them so) and with p > 0.999.
+    from pipelines.demo import build_population, calibration
+
+    assert methods["splink"] == calibration.LINK_SPLINK
+    truth = {(s.bron, s.client_id): s.person for s in build_population().stays if s.linkage == "splink"}
+    found = query(demo_warehouse.pipeline_db, """
+        SELECT bron, client_id, v_nummer, score FROM linkage.person_links
+        WHERE kennisstand = 'nieuwste' AND methode = 'splink'""")
+    assert {(bron, client): v for bron, client, v, _ in found} == truth
+    assert all(score > 0.999 for *_, score in found)

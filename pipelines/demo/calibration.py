@@ -201,6 +201,7 @@ LINK_EMPTY_SHARE = 0.05   # empty v_nummer, demographics unique nationally -> st
 LINK_TYPO_SHARE = 0.02    # mistyped v_nummer that exists nowhere -> step 2
 LINK_TYPO_OTHER = 2       # mistyped into another national person's v_nummer -> step 2
 LINK_DEMO_DIFFERS = 8     # right v_nummer, one demographic differs -> step 1
+LINK_SPLINK = 2           # mistyped v_nummer and day/month of the birth date swapped -> step 3 (Splink)
 LINK_AMBIGUOUS: dict[str, int] = {"amsterdam": 2, "rotterdam": 1, "utrecht": 1, "groningen": 1, "eindhoven": 1}
 NATIONAL_ONLY_PER_LVV = 2
 

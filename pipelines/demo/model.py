@@ -43,7 +43,7 @@ class Stay:
     scope_reasons: tuple[str, ...] = ()  # empty: in scope
     category: str | None = None  # intended outflow category (stays ended on or before PEILDATUM)
     variant: str = ""  # how the category is arranged (calibration.VARIANTS), or a role
-    linkage: str = "exact"  # exact | demografie_afwijkend | leeg | typo | typo_ander | ambigu
+    linkage: str = "exact"  # exact | demografie_afwijkend | leeg | typo | typo_ander | splink | ambigu
     scenario: str | None = None  # intended scenario at PEILDATUM: vertrek | verblijf | geen
 
     @property

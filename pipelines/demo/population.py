@@ -433,7 +433,8 @@ class _ReplicaBuilder:
         rng.shuffle(pool)
         n = len(self.drafts)
         counts = (("leeg", round(cal.LINK_EMPTY_SHARE * n)), ("typo", round(cal.LINK_TYPO_SHARE * n)),
-                  ("typo_ander", cal.LINK_TYPO_OTHER), ("demografie_afwijkend", cal.LINK_DEMO_DIFFERS))
+                  ("typo_ander", cal.LINK_TYPO_OTHER), ("demografie_afwijkend", cal.LINK_DEMO_DIFFERS),
+                  ("splink", cal.LINK_SPLINK))
         for kind, count in counts:
             for _ in range(count):
                 pool.pop().linkage = kind
@@ -473,6 +474,8 @@ class _ReplicaBuilder:
                     birth = _o(_d(birth).year, 1, 1)
                 while (birth, d.sex, d.nat) in reg.reserved:
                     birth -= 1
+            if d.linkage == "splink":
+                birth = self._swappable_birth(birth, d.sex, d.nat)
             reg.combos.add((birth, d.sex, d.nat))
             d.birth = birth
             d.person = NationalPerson(self.new_v_nummer(), _d(birth), d.sex, d.nat, lvv=True, replica=self.k)
@@ -490,6 +493,10 @@ class _ReplicaBuilder:
             elif d.linkage == "typo_ander":
                 other = self._national_person(v_nummer=self.typo_of(p.v_nummer), avoid=d)
                 d.m_v_nummer = other.v_nummer
+            elif d.linkage == "splink":
+                d.m_v_nummer = self._neighbour_swap(p.v_nummer)
+                b = _d(d.birth)
+                d.m_birth = date(b.year, b.day, b.month).toordinal()
             elif d.linkage == "demografie_afwijkend":
                 what = rng.choice(("geboortedatum", "geslacht", "nationaliteit"))
                 if what == "nationaliteit" and "EU_BURGER" in d.scope:
@@ -504,6 +511,32 @@ class _ReplicaBuilder:
                     d.m_nat = "XXX" if d.nat != "XXX" else "SOM"
             if d.linkage == "ambigu":  # a second national person with the very same demographics
                 self._national_person(demographics=(d.birth, d.sex, d.nat))
+
+    def _swappable_birth(self, birth: int, sex: str, nat: str) -> int:
+        """The nearest earlier birth date whose day and month can be swapped (day <= 12, day !=
+        month), with both the date and its swapped form unique among the national persons, so
+        that steps 1 and 2 of the linkage find nothing and only Splink can link the stay.
+        Deterministic: the draws of the other persons stay as they were."""
+        reg = self.reg
+        while True:
+            b = _d(birth)
+            if b.day <= 12 and b.day != b.month:
+                swapped = date(b.year, b.day, b.month).toordinal()
+                if not {(birth, sex, nat), (swapped, sex, nat)} & (reg.combos | reg.reserved):
+                    reg.reserved.update({(birth, sex, nat), (swapped, sex, nat)})
+                    return birth
+            birth -= 1
+
+    def _neighbour_swap(self, v: str) -> str:
+        """`v` with the first pair of different neighbouring digits swapped (not creating a leading
+        zero) that gives an unused number. Deterministic, like `_swappable_birth`."""
+        for i in range(1, len(v) - 1):
+            if v[i] != v[i + 1]:
+                typo = v[:i] + v[i + 1] + v[i] + v[i + 2:]
+                if typo not in self.reg.v_taken:
+                    self.reg.v_taken.add(typo)
+                    return typo
+        raise ValueError(f"geen verwisseling mogelijk voor {v}")
 
     def _national_person(self, v_nummer: str | None = None, demographics: tuple[int, str, str] | None = None,
                          avoid: _Draft | None = None) -> NationalPerson:

@@ -26,7 +26,7 @@ WINDOW_DAYS = 30
 class StayOutcome:
     stay: Stay
     linked: str | None  # v_nummer of the linked national person, None: on the review list
-    link_step: int | None  # 1 or 2; None when not linked
+    link_step: int | None  # 1, 2 or 3 (Splink); None when not linked
     person_key: str  # the linked v_nummer, or bron:client_id for an unlinked person
     scope_reasons: tuple[str, ...]
     ended: bool  # ended on or before the peildatum
@@ -53,8 +53,30 @@ def link_stays(pop: Population) -> dict[str, tuple[str | None, int | None]]:
                 links[key] = (p.v_nummer, 1)
                 continue
         candidates = by_demographics.get((s.geboortedatum, s.geslacht, s.nationaliteit), [])
-        links[key] = (candidates[0], 2) if len(candidates) == 1 else (None, None)
+        if len(candidates) == 1:
+            links[key] = (candidates[0], 2)
+            continue
+        found = None if candidates else _splink_case(s, by_demographics)
+        links[key] = (found, 3) if found else (None, None)
     return links
+
+
+def _splink_case(s: Stay, by_demographics: dict[tuple, list[str]]) -> str | None:
+    """Step 3 as the demo exercises it: no exact candidate, and exactly one national person whose
+    v_nummer is the delivered one with two neighbouring digits swapped, with the same sex and
+    nationality and the birth date with day and month swapped. Splink links exactly these (the
+    pipeline's probabilistic model gives them p > 0.999; tests/test_demo_run.py checks it)."""
+    if not s.v_nummer or s.geboortedatum.day > 12:
+        return None
+    swapped = date(s.geboortedatum.year, s.geboortedatum.day, s.geboortedatum.month)
+    found = [v for v in by_demographics.get((swapped, s.geslacht, s.nationaliteit), [])
+             if _neighbours_swapped(v, s.v_nummer)]
+    return found[0] if len(found) == 1 else None
+
+
+def _neighbours_swapped(a: str, b: str) -> bool:
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def scope_reasons(s: Stay, p: NationalPerson | None) -> tuple[str, ...]:
