@@ -28,15 +28,6 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def demo_env():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LVV_DEMO", "1")
-    mp.delenv("LVV_PSEUDONYM_KEY", raising=False)
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def cases_run(tmp_path_factory, demo_env) -> Run:
     tmp = tmp_path_factory.mktemp("dbt_in_process")
     landing, warehouse = tmp / "landing", tmp / "warehouse"

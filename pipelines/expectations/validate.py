@@ -228,25 +228,22 @@ class GxSessie:
         self.context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=new + self._suite_ids)
         self._rendered |= results
         self._suite_ids = []
-        return self.docs_dir / "index.html"
-
+        return self.docs_index
 
     @property
     def docs_index(self) -> Path:
         return self.docs_dir / "index.html"
 
-    def check_done(self, naam: str, expected: set[str], build_now: bool = False) -> bool:
+    def check_done(self, naam: str, expected: set[str], build_now: bool = False) -> None:
         """Record that check `naam` has run; build the Data Docs when it is the last of the
         run's `expected` checks, or right away when `build_now` (a blocking failure: the docs
-        must show why nothing was published). Returns whether the docs were built.
+        must show why nothing was published).
 
         One build at the end instead of one per check: a build costs ~0.5 s however little it
         renders (GX compiles its page templates anew each time), ten builds were 5 s of a run."""
         self._done.add(naam)
         if build_now or expected <= self._done:
             self.build_docs()
-            return True
-        return False
 
 
 def _clear_docs(docs_dir: Path) -> None:
@@ -322,13 +319,12 @@ def voer_controle_uit(
             regels = controle.regels_op(name)
             for regel, result in zip(regels, outcome.results, strict=True):
                 bevindingen.append(_bevinding(regel, result))
-        uitkomst = Uitkomst(controle, bevindingen, None, 0.0, drempels)
-        docs = None
+        uitkomst = Uitkomst(controle, bevindingen, gx_sessie.docs_index if data_docs else None, 0.0, drempels)
         if data_docs:
-            expected = expected_checks if expected_checks is not None else {controle.naam}
+            expected = expected_checks if expected_checks is not None else set()
             gx_sessie.check_done(controle.naam, expected | {controle.naam}, build_now=uitkomst.blokkeert)
-            docs = gx_sessie.docs_index
-    return Uitkomst(controle, bevindingen, docs, time.monotonic() - started, drempels)
+    uitkomst.seconden = time.monotonic() - started
+    return uitkomst
 
 
 def mart_uitleg(pipeline_db: Path, soorten: list[str], ernst: str = "fout") -> dict[str, list[tuple[str, str | None, str]]]:

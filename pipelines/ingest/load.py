@@ -328,14 +328,6 @@ def _write_batch(
     return reports
 
 
-def ingest_candidate(
-    con: duckdb.DuckDBPyConnection, candidate: Candidate, received_at: datetime
-) -> DeliveryReport:
-    """Read, validate and load one delivery in one transaction."""
-    spec = FILE_SPECS[candidate.bestand or ""]
-    return _write_batch(con, spec, [_arrive(con, candidate)], received_at)[0]
-
-
 def _store_extra_values(
     con: duckdb.DuckDBPyConnection, delivery_id: int, file_name: str, header: list[str],
     extra: list[str], read: ReadResult,

@@ -15,9 +15,9 @@ import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.log import report
+from pipelines.publish.assets import PUBLISHED_KEY
 
 REPORT_KEY = dg.AssetKey(["published", "report"])
-PUBLISHED_KEY = dg.AssetKey(["published", "monitor"])
 
 
 @dg.asset(
