@@ -8,10 +8,16 @@ A file inside a `bron` folder whose *name* breaks the contract (wrong pattern, a
 that does not belong to its `bron`, a peildatum that is not a date, a format that is not CSV or
 XLSX) is not skipped but **rejected**: it was plainly meant as a delivery, so its sender must
 hear why it was not taken (docs/decisions.md).
+
+Nothing in the folder may stop the scan (issue 11): a name that is not valid UTF-8 is recorded
+with its undecodable bytes escaped (`\\xeb`) and rejected with a reason that asks for plain
+names; an entry or folder that can not be inspected (permissions, vanished) is listed as
+skipped with the error, never raised.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +30,19 @@ ACCEPTED_EXTENSIONS = ("csv", "xlsx")
 COMPRESSED_EXTENSIONS = ("gz", "zip", "7z", "rar", "bz2", "xz", "tar", "tgz", "zst")
 
 
+def display_name(name: str) -> str:
+    """The name as text that can be stored and shown: undecodable bytes become `\\xNN`.
+
+    Python hands a name that is not valid UTF-8 to us with surrogate escapes (`\\udceb`), which
+    DuckDB, logs and JSON refuse; escaping them keeps the entry visible instead of failing.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def is_plain_text_name(name: str) -> bool:
+    return display_name(name) == name
+
+
 @dataclass(frozen=True)
 class SkippedEntry:
     path: str  # relative to the landing folder
@@ -34,13 +53,18 @@ class SkippedEntry:
 class Candidate:
     """A file that is meant as a delivery. `rejection` is set when its name alone rules it out."""
 
-    path: Path
-    relative_path: str
+    path: Path  # the real path on disk (may hold surrogate escapes); only for reading
+    relative_path: str  # as shown and stored: undecodable bytes escaped (`display_name`)
     bron: str
     bestand: str | None
     peildatum: date | None
     file_format: str | None
     rejection: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The file's name as stored in the raw zone and shown to people."""
+        return self.relative_path.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -62,38 +86,70 @@ def scan_landing(landing: Path) -> LandingScan:
     skipped: list[SkippedEntry] = []
     if not landing.is_dir():
         return LandingScan((), ())
-    for entry in sorted(landing.iterdir()):
-        rel = entry.name
-        if entry.is_symlink():
-            skipped.append(SkippedEntry(rel, "symbolische link (wordt nooit gevolgd)"))
-        elif entry.name.startswith("."):
-            skipped.append(SkippedEntry(rel, "verborgen bestand of map"))
-        elif entry.is_file():
-            skipped.append(SkippedEntry(rel, "bestand in de hoofdmap van de landing; leveringen horen in een bronmap"))
-        elif entry.is_dir() and entry.name not in BRONNEN:
-            skipped.append(SkippedEntry(rel + "/", f"onbekende map; bekende bronnen: {', '.join(BRONNEN)}"))
-        elif entry.is_dir():
-            _scan_bron_folder(entry, entry.name, candidates, skipped)
-        else:
-            skipped.append(SkippedEntry(rel, "geen gewoon bestand"))
+    entries, error = _list_folder(landing)
+    if error:
+        skipped.append(SkippedEntry("./", f"landingsmap kan niet gelezen worden ({error})"))
+    for entry in entries:
+        rel = display_name(entry.name)
+        try:
+            _scan_root_entry(entry, rel, candidates, skipped)
+        except OSError as exc:
+            skipped.append(SkippedEntry(rel, f"kan niet bekeken worden ({_os_error(exc)})"))
     return LandingScan(tuple(candidates), tuple(skipped))
 
 
+def _scan_root_entry(entry: Path, rel: str, candidates: list[Candidate], skipped: list[SkippedEntry]) -> None:
+    if entry.is_symlink():
+        skipped.append(SkippedEntry(rel, "symbolische link (wordt nooit gevolgd)"))
+    elif entry.name.startswith("."):
+        skipped.append(SkippedEntry(rel, "verborgen bestand of map"))
+    elif entry.is_file():
+        skipped.append(SkippedEntry(rel, "bestand in de hoofdmap van de landing; leveringen horen in een bronmap"))
+    elif entry.is_dir() and entry.name not in BRONNEN:
+        skipped.append(SkippedEntry(rel + "/", f"onbekende map; bekende bronnen: {', '.join(BRONNEN)}"))
+    elif entry.is_dir():
+        _scan_bron_folder(entry, entry.name, candidates, skipped)
+    else:
+        skipped.append(SkippedEntry(rel, "geen gewoon bestand"))
+
+
 def _scan_bron_folder(folder: Path, bron: str, candidates: list[Candidate], skipped: list[SkippedEntry]) -> None:
-    for entry in sorted(folder.iterdir()):
-        rel = f"{bron}/{entry.name}"
-        if entry.is_symlink():
-            skipped.append(SkippedEntry(rel, "symbolische link (wordt nooit gevolgd)"))
-        elif entry.name.startswith("."):
-            skipped.append(SkippedEntry(rel, "verborgen bestand"))
-        elif entry.name.startswith("~$"):
-            skipped.append(SkippedEntry(rel, "Office-lockbestand"))
-        elif entry.is_dir():
-            skipped.append(SkippedEntry(rel + "/", "submap in een bronmap (wordt niet gelezen)"))
-        elif not entry.is_file():
-            skipped.append(SkippedEntry(rel, "geen gewoon bestand"))
-        else:
-            candidates.append(classify_name(entry, bron, rel))
+    entries, error = _list_folder(folder)
+    if error:
+        skipped.append(SkippedEntry(f"{bron}/", f"bronmap kan niet gelezen worden ({error}); geef de monitor leesrechten"))
+    for entry in entries:
+        rel = f"{bron}/{display_name(entry.name)}"
+        try:
+            _scan_bron_entry(entry, bron, rel, candidates, skipped)
+        except OSError as exc:
+            skipped.append(SkippedEntry(rel, f"kan niet bekeken worden ({_os_error(exc)})"))
+
+
+def _scan_bron_entry(entry: Path, bron: str, rel: str, candidates: list[Candidate], skipped: list[SkippedEntry]) -> None:
+    if entry.is_symlink():
+        skipped.append(SkippedEntry(rel, "symbolische link (wordt nooit gevolgd)"))
+    elif entry.name.startswith("."):
+        skipped.append(SkippedEntry(rel, "verborgen bestand"))
+    elif entry.name.startswith("~$"):
+        skipped.append(SkippedEntry(rel, "Office-lockbestand"))
+    elif entry.is_dir():
+        skipped.append(SkippedEntry(rel + "/", "submap in een bronmap (wordt niet gelezen)"))
+    elif not entry.is_file():
+        skipped.append(SkippedEntry(rel, "geen gewoon bestand"))
+    else:
+        candidates.append(classify_name(entry, bron, rel))
+
+
+def _list_folder(folder: Path) -> tuple[list[Path], str | None]:
+    """The folder's entries in name order, or none and the error that stopped the listing."""
+    try:
+        return sorted(folder.iterdir(), key=lambda p: os.fsencode(p.name)), None
+    except OSError as exc:
+        return [], _os_error(exc)
+
+
+def _os_error(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
 
 
 def classify_name(path: Path, bron: str, relative_path: str) -> Candidate:
@@ -103,6 +159,13 @@ def classify_name(path: Path, bron: str, relative_path: str) -> Candidate:
 
     def rejected(reason: str, bestand: str | None = None, peildatum: date | None = None) -> Candidate:
         return Candidate(path, relative_path, bron, bestand, peildatum, None, rejection=reason)
+
+    if not is_plain_text_name(name):
+        return rejected(
+            f"bestandsnaam is geen geldige UTF-8 (onleesbare bytes staan hier als \\xNN: "
+            f"{display_name(name)}); gebruik gewone namen: kleine letters, cijfers en _ volgens "
+            "{bron}_{bestand}_{JJJJMMDD}.csv|xlsx"
+        )
 
     if match is None:
         hint = " (alleen kleine letters)" if DELIVERY_NAME.match(name.lower()) else ""

@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from pipelines.ingest.records import MalformedCsv, count_csv_records
+
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -31,6 +33,14 @@ class ReadResult:
     encoding: str | None = None
     delimiter: str | None = None
     blank_rows: int = 0  # records without any value: not data, not counted as read
+    # Records of the file (header and blank ones included) as counted from the bytes under the
+    # contract's quoting rules, independently of the parser (records.py); None for XLSX.
+    physical_records: int | None = None
+
+    @property
+    def parsed_records(self) -> int:
+        """Records the parser returned: header, data and blank records."""
+        return 1 + len(self.records) + self.blank_rows
 
 
 def read_delivery(data: bytes, file_format: str) -> ReadResult:
@@ -38,7 +48,23 @@ def read_delivery(data: bytes, file_format: str) -> ReadResult:
         raise RejectedFile("leeg bestand (0 bytes)")
     if file_format == "xlsx":
         return read_xlsx(data)
-    return read_csv(data)
+    result = read_csv(data)
+    check_record_count(result)
+    return result
+
+
+def check_record_count(result: ReadResult) -> None:
+    """Reject the file when the parser returned another number of records than the bytes hold.
+
+    After the quoting rules are checked this should never fire; it is the guarantee that a
+    parser's leniency (or a bug) can not make rows disappear without a word.
+    """
+    if result.physical_records is not None and result.physical_records != result.parsed_records:
+        raise RejectedFile(
+            f"de CSV-lezer vond {result.parsed_records} records, maar het bestand telt er "
+            f"{result.physical_records} (kopregel en lege regels meegeteld); het bestand is in zijn "
+            "geheel geweigerd zodat geen rij ongemerkt verloren gaat"
+        )
 
 
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
@@ -86,6 +112,10 @@ def read_csv(data: bytes) -> ReadResult:
     if not first_lines[0].strip():
         raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
     delimiter = detect_delimiter(first_lines)
+    try:
+        counted = count_csv_records(data, delimiter)
+    except MalformedCsv as exc:
+        raise RejectedFile(str(exc)) from exc
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     try:
         rows = list(reader)
@@ -99,7 +129,10 @@ def read_csv(data: bytes) -> ReadResult:
             blank += 1
             continue
         records.append((number, values))
-    return ReadResult(header, records, encoding=encoding, delimiter=delimiter, blank_rows=blank)
+    return ReadResult(
+        header, records, encoding=encoding, delimiter=delimiter, blank_rows=blank,
+        physical_records=counted.records,
+    )
 
 
 def _cell_text(value: object) -> str:
