@@ -20,6 +20,7 @@ from pipelines.arguments import iso_date
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
 
 LETTER_PEILDATUM = date(2020, 11, 1)
+EXIT_LOCKED = 3  # another run holds the warehouse; try again later
 
 EPILOG = """
 environment:
@@ -136,6 +137,13 @@ def _is_default_landing(landing: Path) -> bool:
 
 def command_run(args: argparse.Namespace) -> int:
     landing, warehouse = _resolve_paths(args)
+    from pipelines import runs
+
+    holder = runs.is_locked_elsewhere(warehouse)
+    if holder:
+        print(f"fout: er loopt al een run op warehouse {warehouse} ({holder}); wacht tot die klaar is. "
+              "`lvv-monitor status` toont de lopende run.", file=sys.stderr)
+        return EXIT_LOCKED
     demo = args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*")))
     if demo:
         os.environ.setdefault("LVV_DEMO", "1")  # the visible demo pseudonym key; outputs marked as demo
@@ -145,7 +153,11 @@ def command_run(args: argparse.Namespace) -> int:
         return 2
     from pipelines.runner import run_monitor
 
-    outcome = run_monitor(landing, warehouse)
+    try:
+        outcome = run_monitor(landing, warehouse)
+    except runs.RunLocked as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     if not outcome.success:
         print(f"\nDe run is MISLUKT in stap '{outcome.failed_step}':\n  {outcome.error}", file=sys.stderr)
         print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "
