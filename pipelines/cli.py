@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run the whole asset graph in-process (ingest, dbt build, checks)",
         description="Run every asset of the monitor in this process, with progress per stage. "
-        "Exits non-zero with the reason when the run fails.",
+        "One run per warehouse at a time. Exit codes: 0 done, 1 the run failed (the failing step "
+        "and its reason are printed; nothing of it is published), 2 bad arguments or paths, "
+        "3 another run is busy on this warehouse (its PID is printed).",
     )
     _add_path_options(run)
     run.add_argument("--demo", action="store_true", help="write the synthetic demo feeds into the landing folder first")
@@ -79,9 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=int, default=1, help="population multiplier for --demo (default 1)")
 
     status = commands.add_parser(
-        "status", help="deliveries and quarantine per bron",
-        description="Show what the raw zone has received: deliveries per bron, rejected files with "
-        "their reason, rows in quarantine with every reason, and what the landing scan skipped.",
+        "status", help="last runs, deliveries and quarantine per bron",
+        description="Show the last runs and their outcome (geslaagd, mislukt with its step, loopt "
+        "nog, or niet afgemaakt for a run that was killed), whether the published monitor.duckdb "
+        "is behind the raw zone, and what the raw zone has received: deliveries per bron, rejected "
+        "files with their reason, rows in quarantine with every reason, and what the landing scan "
+        "skipped (docs/senders.md lists every reason).",
     )
     _add_path_options(status, landing=False)
 

@@ -22,24 +22,32 @@ class WarehouseResource(dg.ConfigurableResource):
     landing_dir: str
     warehouse_dir: str
     _ledger_run_id: str | None = PrivateAttr(default=None)
+    _locked: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import runs
 
         warehouse = Path(self.warehouse_dir)
+        run_id = _run_id(context)
+        if run_id is None:  # a sensor or schedule evaluation, not a run: nothing to lock
+            return
         runs.acquire(warehouse)
-        if runs.current_run_id(warehouse) is None and context.run_id:
-            self._ledger_run_id = runs.begin_run(warehouse, "dagster", run_id=context.run_id[:12])
+        self._locked = True
+        if runs.current_run_id(warehouse) is None and run_id:
+            self._ledger_run_id = runs.begin_run(warehouse, "dagster", run_id=run_id[:12])
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import runs
 
         warehouse = Path(self.warehouse_dir)
+        if not self._locked:
+            return
         if self._ledger_run_id:
             failed = _failed_step(context)
             runs.end_run(warehouse, self._ledger_run_id, "mislukt" if failed else "geslaagd", failed)
             self._ledger_run_id = None
         runs.release(warehouse)
+        self._locked = False
 
     @property
     def paths(self) -> Paths:
@@ -52,8 +60,14 @@ def warehouse_from_environment() -> WarehouseResource:
 
 def _failed_step(context: dg.InitResourceContext) -> str | None:
     """The first step of this run that failed, from the run's event log (None: none failed)."""
-    if context.instance is None or not context.run_id:
+    run_id = _run_id(context)
+    if context.instance is None or not run_id:
         return None
-    for entry in context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+    for entry in context.instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         return entry.dagster_event.step_key if entry.dagster_event else "?"
     return None
+
+
+def _run_id(context: dg.InitResourceContext) -> str | None:
+    run = context.run
+    return run.run_id if run is not None else None
