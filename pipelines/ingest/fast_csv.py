@@ -1,0 +1,307 @@
+"""Columnar fast path for CSV deliveries: the same rows as `readers.read_csv`, read by pyarrow.
+
+Why: at scale 100 the reference reader (Python's csv module, then one Python list per row and
+a transpose into Arrow) costs seconds per large file and about 1 GB of Python objects; the
+rows end up in Arrow anyway. Here the file is parsed by pyarrow's CSV reader straight into
+Arrow string columns, and load.py takes those columns as they are.
+
+The contract's dialect is enforced before parsing, by exactly the steps of the reference reader
+(`decode_csv_bytes`, `detect_delimiter`, `count_csv_records`): a file that breaks them is
+rejected with the same reason. What remains is plain RFC 4180 (quotes only around whole fields,
+`""` inside), which pyarrow parses as Python's csv module does: LF, CRLF and lone CR end a
+record, an empty line is a record of empty fields, quoted fields keep line breaks.
+
+The fast path declines a file (returns a reason; the reference reader then takes it) when it
+can not promise the reference's result:
+
+- a record with another number of fields than the header (the reference quarantines the row
+  with its width; pyarrow's reader can only skip such a record, which would lose its position);
+- a field larger than the csv module's field size limit (the reference rejects the file);
+- pyarrow failing on the file in any way, or finding another number of records than the bytes
+  hold (`count_csv_records`).
+
+Row numbers: with every record of header width and empty lines kept as records, the n-th
+record of the parse (header = 1) is record n of the file, blank ones included; that is checked
+against the independent count before any row is given out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import overload
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from pipelines.ingest.readers import (
+    UTF8_BOM,
+    ReadResult,
+    RejectedFile,
+    decode_csv_bytes,
+    detect_delimiter,
+)
+from pipelines.ingest.records import MalformedCsv, count_csv_records
+
+logger = logging.getLogger("lvv_monitor.ingest")
+BLOCK_BYTES = 8 << 20  # pyarrow parse block; a quoted record larger than this makes the fast path decline
+ITER_BATCH = 65_536  # rows converted to Python at a time when a caller iterates the records
+
+
+def _python_whitespace_class() -> str:
+    """RE2 character class of exactly the characters Python's `str.isspace()` accepts.
+
+    The reference reader calls a row blank when `"".join(values).strip()` is empty; Arrow's own
+    whitespace notion differs (e.g. U+001C..U+001F), so the class is built from Python's.
+    """
+    chars = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in chars) + "]"
+
+
+BLANK_PATTERN = "^" + _python_whitespace_class() + "*$"
+
+
+class ArrowRecords(Sequence[tuple[int, list[str]]]):
+    """`ReadResult.records` over Arrow columns: (row_number, values) without a Python list per row.
+
+    Length and slices are cheap; iterating converts in batches, so code written for the
+    reference reader's list still works (at Python speed) where no columnar hook exists.
+    """
+
+    def __init__(self, table: pa.Table, numbers: pa.Array) -> None:
+        self.table = table  # data rows only (no header, no blank rows), one string column per header field
+        self.numbers = numbers  # int32: the record number of each row in the file (header = 1)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, list[str]]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, list[str]]]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._rows(start, max(stop - start, 0))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._rows(index, 1)[0]
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for start in range(0, len(self), ITER_BATCH):
+            yield from self._rows(start, ITER_BATCH)
+
+    def _rows(self, start: int, length: int) -> list[tuple[int, list[str]]]:
+        part = self.table.slice(start, length)
+        columns = [part.column(i).to_pylist() for i in range(part.num_columns)]
+        numbers = self.numbers.slice(start, length).to_pylist()
+        return [(n, list(values)) for n, values in zip(numbers, zip(*columns))]
+
+    def by_number(self, wanted: Sequence[int]) -> dict[int, list[str]]:
+        """Values of the rows with these record numbers (the quarantined ones), without touching the rest."""
+        if not wanted:
+            return {}
+        positions = pc.indices_nonzero(pc.is_in(self.numbers, value_set=pa.array(sorted(set(wanted)), pa.int32())))
+        picked = self.table.take(positions)
+        columns = [picked.column(i).to_pylist() for i in range(picked.num_columns)]
+        numbers = self.numbers.take(positions).to_pylist()
+        return {n: list(values) for n, values in zip(numbers, zip(*columns))}
+
+
+@dataclass
+class ColumnarReadResult(ReadResult):
+    """A `ReadResult` whose records live in Arrow columns (`records` is an `ArrowRecords`)."""
+
+    reader: str = field(default="pyarrow")
+
+
+@dataclass(frozen=True)
+class Declined:
+    """The fast path can not promise the reference reader's result for this file; why, in words."""
+
+    reason: str
+
+
+def read_csv_fast(data: bytes) -> ColumnarReadResult | Declined:
+    """Read a CSV delivery as `readers.read_csv` would, or say why the reference must take it.
+
+    Raises `RejectedFile` exactly where the reference reader does before parsing (encoding,
+    delimiter, empty first line, quoting rules), with the same reasons.
+    """
+    text, encoding = decode_csv_bytes(data)
+    first_lines = text.split("\n", 11)[:10]
+    if not first_lines[0].strip():
+        raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
+    delimiter = detect_delimiter(first_lines)
+    try:
+        counted = count_csv_records(data, delimiter)
+    except MalformedCsv as exc:
+        raise RejectedFile(str(exc)) from exc
+    utf8 = _utf8_bytes(data, text, encoding)
+    del text
+    width = _header_width(utf8, delimiter)
+    parsed = _parse(utf8, delimiter, width, newlines_in_values=counted.quoted_fields)
+    if isinstance(parsed, Declined):
+        return parsed
+    if parsed.num_rows != counted.records:
+        return Declined(
+            f"de kolomlezer vond {parsed.num_rows} records, de bytes tellen er {counted.records}"
+        )
+    too_long = _longest_field(parsed)
+    if too_long > csv.field_size_limit():
+        return Declined(f"een veld is {too_long} bytes, groter dan de veldgrens van de CSV-lezer")
+    header = [str(v).strip() for v in parsed.slice(0, 1).to_pylist()[0].values()]
+    body = parsed.slice(1)
+    blank = _blank_rows(body)
+    numbers = pa.array(range(2, body.num_rows + 2), pa.int32())
+    blank_count = 0
+    if blank is not None:
+        keep = pc.invert(blank)
+        blank_count = body.num_rows - pc.sum(pc.cast(keep, pa.int64())).as_py()
+        body, numbers = body.filter(keep), numbers.filter(keep)
+    return ColumnarReadResult(
+        header, ArrowRecords(body, numbers), encoding=encoding, delimiter=delimiter,
+        blank_rows=blank_count, physical_records=counted.records,
+    )
+
+
+def _utf8_bytes(data: bytes, text: str, encoding: str) -> bytes:
+    """The delivery as UTF-8 without BOM: pyarrow parses UTF-8; Windows-1252 is transcoded once."""
+    if encoding == "utf-8":
+        return data
+    if encoding == "utf-8-sig":
+        return data[len(UTF8_BOM):]
+    return text.encode("utf-8")
+
+
+def _header_width(utf8: bytes, delimiter: str) -> int:
+    """Fields in the header record, parsed by the csv module (a header may hold quoted line breaks)."""
+    head = utf8[: 1 << 20].decode("utf-8", errors="replace")
+    return len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter, quotechar='"', strict=False)))
+
+
+def _parse(utf8: bytes, delimiter: str, width: int, newlines_in_values: bool) -> pa.Table | Declined:
+    """Every record (header and blank ones included) as a row of `width` string columns."""
+    names = [f"f{i}" for i in range(width)]
+    ragged: list[str] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        ragged.append(f"{row.actual_columns} velden waar de kopregel er {row.expected_columns} heeft")
+        return "error"
+
+    try:
+        return pacsv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=newlines_in_values, ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError) as exc:
+        if ragged:
+            return Declined(f"een rij heeft {ragged[0]}")
+        return Declined(f"pyarrow kan het bestand niet lezen ({type(exc).__name__}: {exc})")
+
+
+def _longest_field(table: pa.Table) -> int:
+    """Longest value in bytes (a bound on its characters, which the csv module limits)."""
+    longest = 0
+    for column in table.columns:
+        top = pc.max(pc.binary_length(column)).as_py()
+        longest = max(longest, top or 0)
+    return longest
+
+
+def _blank_rows(body: pa.Table) -> pa.Array | None:
+    """Mask of rows whose fields hold only whitespace (Python's notion), or None when there are none.
+
+    The first column rules most rows out; the others are checked only where it is blank.
+    """
+    if body.num_rows == 0:
+        return None
+    mask = pc.match_substring_regex(body.column(0), BLANK_PATTERN).combine_chunks()
+    if not pc.any(mask).as_py():
+        return None
+    for i in range(1, body.num_columns):
+        mask = pc.and_(mask, pc.match_substring_regex(body.column(i), BLANK_PATTERN).combine_chunks())
+    return mask
+
+
+# --- What load.py needs from a columnar read (each used by a one-line hook there) -----------------
+
+
+def is_columnar(read: ReadResult) -> bool:
+    return isinstance(read, ColumnarReadResult) and isinstance(read.records, ArrowRecords)
+
+
+def incoming_table(column_names: Sequence[str], delivery: int, header: list[str], read: ColumnarReadResult) -> pa.Table:
+    """`load._incoming_table` for a columnar read: the parsed columns as they are, no Python per row.
+
+    Every row has the header's width (wider or narrower records make the fast path decline),
+    so `_field_count` equals `_header_width`.
+    """
+    records: ArrowRecords = read.records  # type: ignore[assignment]
+    rows, width = len(records), len(header)
+    position = {name: i for i, name in enumerate(header)}
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "_delivery": pa.repeat(pa.scalar(delivery, pa.int32()), rows),
+        "_row_number": records.numbers,
+        "_field_count": pa.repeat(pa.scalar(width, pa.int32()), rows),
+        "_header_width": pa.repeat(pa.scalar(width, pa.int32()), rows),
+    }
+    for name in column_names:
+        i = position.get(name)
+        columns[name] = pa.nulls(rows, pa.string()) if i is None else records.table.column(i)
+    return pa.table(columns)
+
+
+def rows_by_number(read: ReadResult, wanted: Sequence[int]) -> dict[int, list[str]]:
+    """Values per record number of the rows in `wanted`, for either kind of read."""
+    if is_columnar(read):
+        return read.records.by_number(wanted)  # type: ignore[union-attr]
+    return dict(read.records)
+
+
+def extra_value_rows(read: ReadResult, header: list[str], name: str) -> list[tuple[int, str]]:
+    """(row_number, value) of the non-blank values of extra column `name`, for either kind of read."""
+    i = header.index(name)
+    if not is_columnar(read):
+        return [(n, values[i]) for n, values in read.records if i < len(values) and values[i].strip()]
+    records: ArrowRecords = read.records  # type: ignore[assignment]
+    column = records.table.column(i)
+    filled = pc.invert(pc.match_substring_regex(column, BLANK_PATTERN))
+    return list(zip(records.numbers.filter(filled.combine_chunks()).to_pylist(), column.filter(filled).to_pylist()))
+
+
+def read_csv_preferring_fast(data: bytes) -> ReadResult:
+    """The columnar reader, or the reference reader when the fast path declines (the reason kept)."""
+    from pipelines.ingest.readers import read_csv
+
+    fast = read_csv_fast(data)
+    if isinstance(fast, ColumnarReadResult):
+        return fast
+    result = read_csv(data)
+    result.fast_path_declined = fast.reason  # type: ignore[attr-defined]
+    return result
+
+
+def log_reader(relative_path: str, read: ReadResult | None) -> None:
+    """Say in the run log which reader took a CSV file, and why the fast one did not."""
+    reason = getattr(read, "fast_path_declined", None)
+    if reason:
+        logger.info("%s: gelezen door de referentielezer (csv-module), want %s", relative_path, reason)
