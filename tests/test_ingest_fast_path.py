@@ -66,14 +66,29 @@ FAST_CASES = {
     "misplaced-header": b"Export LVV Utrecht,,,,,,,,,,,\r\n" + GOOD,
 }
 
-# Files the fast path hands to the reference reader (which then quarantines or rejects).
-DECLINED_CASES = {
+# Records of another width than the header: the fast path takes them (numbered by a second,
+# single-threaded parse); the validation quarantines them with their width.
+RAGGED_CASES = {
     "row-too-wide": csv_bytes(VERBLIJVEN_HEADER, VERBLIJVEN_ROWS, delimiter=";")
     + b"C9;TOO;MANY;1980-01-01;M;ERI;ALLEENSTAAND;2019-04-01;NIEUW;ja;;;extra\r\n",
-    "row-too-short": GOOD + b"C9,V9\r\n",
-    "whitespace-line-of-one-field": GOOD + b"   \r\n",
+    "row-too-short-and-quoted-break-before": csv_bytes(
+        HEADER_EXTRA, [r + [n] for r, n in zip(VERBLIJVEN_ROWS, ["a\nb", "c\r\nd", ""])]) + b'C9,"V\n9"\r\n\r\nC10\r\n',
+    "whitespace-line-of-one-field": GOOD + b"   \r\n\x1c\r\n",
+    "many-ragged-rows": GOOD + b"".join(b"C%d,V%d,,1980-01-01\r\n" % (i, i) for i in range(50)) + GOOD.split(b"\r\n", 1)[1],
+}
+FAST_CASES.update(RAGGED_CASES)
+
+SMALL_BLOCK = 256  # pyarrow can not parse a record larger than its block: it fails, the reference reads on
+# Files the fast path hands to the reference reader (which then reads, quarantines or rejects).
+DECLINED_CASES = {
+    "record-larger-than-the-parse-block": csv_bytes(HEADER_EXTRA, [VERBLIJVEN_ROWS[0] + ["lang\n" * 120]]),
     "field-over-the-csv-module-limit": csv_bytes(HEADER_EXTRA, [VERBLIJVEN_ROWS[0] + ["x" * 200_000]]),
 }
+
+
+@pytest.fixture
+def small_block(monkeypatch):
+    monkeypatch.setattr(fast_csv, "BLOCK_BYTES", SMALL_BLOCK)
 
 
 def _outcome(reader, data: bytes):
@@ -105,7 +120,7 @@ def test_files_the_raw_zone_rejects_read_the_same_with_the_fast_path(relative_pa
 
 
 @pytest.mark.parametrize("case", sorted(DECLINED_CASES))
-def test_what_the_fast_path_can_not_promise_goes_to_the_reference(case):
+def test_what_the_fast_path_can_not_promise_goes_to_the_reference(case, small_block):
     data = DECLINED_CASES[case]
     declined = fast_csv.read_csv_fast(data)
     assert isinstance(declined, fast_csv.Declined) and declined.reason
@@ -116,18 +131,24 @@ def test_what_the_fast_path_can_not_promise_goes_to_the_reference(case):
         assert taken.fast_path_declined == declined.reason and not fast_csv.is_columnar(taken)
 
 
-def test_a_declined_file_is_named_in_the_log_with_its_reason(tmp_path, caplog):
+def test_a_declined_file_is_named_in_the_log_with_its_reason(tmp_path, caplog, small_block):
     landing = tmp_path / "landing"
-    deliver(landing, "utrecht/utrecht_verblijven_20201101.csv", DECLINED_CASES["row-too-wide"])
-    deliver(landing, "amsterdam/amsterdam_verblijven_20201101.csv", GOOD)
+    deliver(landing, "utrecht/utrecht_verblijven_20201101.csv", DECLINED_CASES["record-larger-than-the-parse-block"])
+    deliver(landing, "amsterdam/amsterdam_verblijven_20201101.csv", RAGGED_CASES["row-too-wide"])
     with caplog.at_level(logging.INFO, logger=FAST_LOG):
         reports = ingest_landing(landing, tmp_path / "lvv.duckdb")
-    lines = [r.getMessage() for r in caplog.records if r.name == FAST_LOG]
-    assert lines == ["utrecht/utrecht_verblijven_20201101.csv: gelezen door de referentielezer (csv-module), "
-                     "want een rij heeft 13 velden waar de kopregel er 12 heeft"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == FAST_LOG]
+    assert line.startswith("utrecht/utrecht_verblijven_20201101.csv: gelezen door de referentielezer (csv-module), "
+                           "want pyarrow kan het bestand niet lezen (ArrowInvalid: ")
     by_path = {r.relative_path: (r.rows_read, r.rows_loaded, r.rows_quarantined) for r in reports}
-    assert by_path == {"utrecht/utrecht_verblijven_20201101.csv": (4, 3, 1),
-                       "amsterdam/amsterdam_verblijven_20201101.csv": (3, 3, 0)}
+    assert by_path == {"utrecht/utrecht_verblijven_20201101.csv": (1, 1, 0),
+                       "amsterdam/amsterdam_verblijven_20201101.csv": (4, 3, 1)}
+
+
+def test_the_switch_sends_every_file_to_the_reference(monkeypatch):
+    monkeypatch.setenv(fast_csv.SWITCH, "0")
+    taken = read_delivery(GOOD, "csv")
+    assert not fast_csv.is_columnar(taken) and "LVV_CSV_FAST_PATH=0" in taken.fast_path_declined
 
 
 RAW_TABLES = {  # every table of the raw zone, without the run's clock
@@ -172,8 +193,8 @@ def test_the_demo_landing_gives_the_same_raw_zone_both_ways(tmp_path, monkeypatc
     assert conserved[0][0] == 0 and conserved[0][1] > 50
 
 
-def test_the_odd_cases_give_the_same_raw_zone_both_ways(tmp_path, monkeypatch, caplog):
-    """Each case of this file as its own delivery; declined ones go to the reference reader."""
+def test_the_odd_cases_give_the_same_raw_zone_both_ways(tmp_path, monkeypatch, caplog, small_block):
+    """Each case of this file as its own delivery (with a small parse block, so the block case declines)."""
     landing = tmp_path / "landing"
     cases = sorted(FAST_CASES.items()) + sorted(DECLINED_CASES.items())
     for day, (_, data) in enumerate(cases, start=1):

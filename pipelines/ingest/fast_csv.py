@@ -72,9 +72,14 @@ class ArrowRecords(Sequence[tuple[int, list[str]]]):
     reference reader's list still works (at Python speed) where no columnar hook exists.
     """
 
-    def __init__(self, table: pa.Table, numbers: pa.Array) -> None:
+    def __init__(
+        self, table: pa.Table, numbers: pa.Array, field_counts: pa.Array | None = None,
+        originals: dict[int, list[str]] | None = None,
+    ) -> None:
         self.table = table  # data rows only (no header, no blank rows), one string column per header field
         self.numbers = numbers  # int32: the record number of each row in the file (header = 1)
+        self.field_counts = field_counts  # int32 fields per row; None: every row has the header's width
+        self.originals = originals or {}  # values as delivered of the rows of another width
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -103,7 +108,11 @@ class ArrowRecords(Sequence[tuple[int, list[str]]]):
         part = self.table.slice(start, length)
         columns = [part.column(i).to_pylist() for i in range(part.num_columns)]
         numbers = self.numbers.slice(start, length).to_pylist()
-        return [(n, list(values)) for n, values in zip(numbers, zip(*columns))]
+        return [(n, self._values(n, values)) for n, values in zip(numbers, zip(*columns))]
+
+    def _values(self, number: int, values: tuple[str, ...]) -> list[str]:
+        original = self.originals.get(number)
+        return list(original) if original is not None else list(values)
 
     def by_number(self, wanted: Sequence[int]) -> dict[int, list[str]]:
         """Values of the rows with these record numbers (the quarantined ones), without touching the rest."""
@@ -113,7 +122,7 @@ class ArrowRecords(Sequence[tuple[int, list[str]]]):
         picked = self.table.take(positions)
         columns = [picked.column(i).to_pylist() for i in range(picked.num_columns)]
         numbers = self.numbers.take(positions).to_pylist()
-        return {n: list(values) for n, values in zip(numbers, zip(*columns))}
+        return {n: self._values(n, values) for n, values in zip(numbers, zip(*columns))}
 
 
 @dataclass
@@ -151,25 +160,75 @@ def read_csv_fast(data: bytes) -> ColumnarReadResult | Declined:
     parsed = _parse(utf8, delimiter, width, newlines_in_values=counted.quoted_fields)
     if isinstance(parsed, Declined):
         return parsed
-    if parsed.num_rows != counted.records:
-        return Declined(
-            f"de kolomlezer vond {parsed.num_rows} records, de bytes tellen er {counted.records}"
-        )
-    too_long = _longest_field(parsed)
+    found = parsed.table.num_rows + len(parsed.ragged)
+    if found != counted.records:
+        return Declined(f"de kolomlezer vond {found} records, de bytes tellen er {counted.records}")
+    ragged = _ragged_values(parsed.ragged, delimiter)
+    if isinstance(ragged, Declined):
+        return ragged
+    too_long = max(_longest_field(parsed.table), max((len(v) for _, vs in ragged for v in vs), default=0))
     if too_long > csv.field_size_limit():
         return Declined(f"een veld is {too_long} bytes, groter dan de veldgrens van de CSV-lezer")
-    header = [str(v).strip() for v in parsed.slice(0, 1).to_pylist()[0].values()]
-    body = parsed.slice(1)
+    numbers = _record_numbers(counted.records, [n for n, _ in ragged])
+    if numbers[0] != 1:
+        return Declined("de kopregel heeft een ander aantal velden dan de kolomlezer verwachtte")
+    header = [str(v).strip() for v in parsed.table.slice(0, 1).to_pylist()[0].values()]
+    body, numbers = parsed.table.slice(1), pa.array(numbers[1:])
     blank = _blank_rows(body)
-    numbers = pa.array(np.arange(2, body.num_rows + 2, dtype=np.int32))
     blank_count = 0
     if blank is not None:
         keep = pc.invert(blank)
         blank_count = body.num_rows - pc.sum(pc.cast(keep, pa.int64())).as_py()
         body, numbers = body.filter(keep), numbers.filter(keep)
+    kept_ragged = [(n, values) for n, values in ragged if "".join(values).strip()]
+    blank_count += len(ragged) - len(kept_ragged)
+    records = ArrowRecords(body, numbers) if not kept_ragged else _with_ragged(body, numbers, kept_ragged, width)
     return ColumnarReadResult(
-        header, ArrowRecords(body, numbers), encoding=encoding, delimiter=delimiter,
+        header, records, encoding=encoding, delimiter=delimiter,
         blank_rows=blank_count, physical_records=counted.records,
+    )
+
+
+def _record_numbers(records: int, ragged_numbers: list[int]) -> np.ndarray:
+    """Record numbers (header = 1) of the records pyarrow returned: all of them but the ragged ones."""
+    numbers = np.arange(1, records + 1, dtype=np.int32)
+    if not ragged_numbers:
+        return numbers
+    keep = np.ones(records, dtype=bool)
+    keep[np.asarray(ragged_numbers, dtype=np.int64) - 1] = False
+    return numbers[keep]
+
+
+def _ragged_values(ragged: list[tuple[int, str]], delimiter: str) -> list[tuple[int, list[str]]] | Declined:
+    """The fields of each record of another width, parsed from its text by the csv module itself."""
+    out = []
+    for number, text in ragged:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False))
+        if len(rows) > 1:
+            return Declined(f"record {number} met een afwijkend aantal velden is niet als één record te lezen")
+        out.append((number, rows[0] if rows else []))
+    return out
+
+
+def _with_ragged(body: pa.Table, numbers: pa.Array, ragged: list[tuple[int, list[str]]], width: int) -> ArrowRecords:
+    """Records of header width and the ragged ones together, in file order.
+
+    In the columns a ragged row is squared to the header's width (as load.py does for the
+    reference reader); its true width goes to `field_counts` (the validation quarantines it with
+    that width) and its values as delivered stay in `originals` (for the quarantine's raw values).
+    """
+    squared = [(values + [""] * width)[:width] for _, values in ragged]
+    by_position = list(zip(*squared))
+    extra = pa.table({name: pa.array(by_position[i], pa.string()) for i, name in enumerate(body.column_names)})
+    table = pa.concat_tables([body, extra])
+    all_numbers = pa.concat_arrays([numbers, pa.array([n for n, _ in ragged], pa.int32())])
+    counts = pa.concat_arrays([
+        pa.repeat(pa.scalar(width, pa.int32()), body.num_rows), pa.array([len(v) for _, v in ragged], pa.int32()),
+    ])
+    order = pc.sort_indices(all_numbers)
+    return ArrowRecords(
+        table.take(order), all_numbers.take(order), field_counts=counts.take(order),
+        originals={n: values for n, values in ragged},
     )
 
 
@@ -188,33 +247,65 @@ def _header_width(utf8: bytes, delimiter: str) -> int:
     return len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter, quotechar='"', strict=False)))
 
 
-def _parse(utf8: bytes, delimiter: str, width: int, newlines_in_values: bool) -> pa.Table | Declined:
-    """Every record (header and blank ones included) as a row of `width` string columns."""
-    names = [f"f{i}" for i in range(width)]
-    ragged: list[str] = []
+@dataclass
+class _Parsed:
+    table: pa.Table  # the records of header width, header first, in file order
+    ragged: list[tuple[int, str]]  # (record number, text) of the records of another width
 
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        ragged.append(f"{row.actual_columns} velden waar de kopregel er {row.expected_columns} heeft")
+
+def _parse(utf8: bytes, delimiter: str, width: int, newlines_in_values: bool) -> _Parsed | Declined:
+    """Every record (header and blank ones included) as a row of `width` string columns.
+
+    The first parse uses threads and stops at a record of another width; only then the file is
+    parsed again single-threaded, because only then does pyarrow number the records it skips
+    (the number is the record number, header = 1, blank records counted).
+    """
+    met: list[pacsv.InvalidRow] = []  # a handler can not raise through pyarrow: it records and says "error"
+
+    def stop(row: pacsv.InvalidRow) -> str:
+        met.append(row)
         return "error"
 
     try:
-        return pacsv.read_csv(
-            pa.py_buffer(utf8),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=newlines_in_values, ignore_empty_lines=False,
-                invalid_row_handler=on_invalid_row,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
-            ),
-        )
+        return _Parsed(_read_arrow(utf8, delimiter, width, newlines_in_values, stop, threads=True), [])
     except (pa.ArrowException, ValueError) as exc:
-        if ragged:
-            return Declined(f"een rij heeft {ragged[0]}")
+        if not met:
+            return Declined(f"pyarrow kan het bestand niet lezen ({type(exc).__name__}: {exc})")
+    ragged: list[tuple[int, str]] = []
+    unnumbered: list[pacsv.InvalidRow] = []
+
+    def keep_aside(row: pacsv.InvalidRow) -> str:
+        if row.number is None:
+            unnumbered.append(row)
+            return "error"
+        ragged.append((row.number, row.text))
+        return "skip"
+
+    try:
+        table = _read_arrow(utf8, delimiter, width, newlines_in_values, keep_aside, threads=False)
+    except (pa.ArrowException, ValueError) as exc:
+        if unnumbered:
+            return Declined("pyarrow gaf het nummer van een record met een afwijkend aantal velden niet")
         return Declined(f"pyarrow kan het bestand niet lezen ({type(exc).__name__}: {exc})")
+    return _Parsed(table, ragged)
+
+
+def _read_arrow(utf8: bytes, delimiter: str, width: int, newlines_in_values: bool, on_invalid_row, threads: bool) -> pa.Table:
+    """pyarrow's CSV reader set to the contract's dialect: every field a string, nothing made NULL."""
+    names = [f"f{i}" for i in range(width)]
+    return pacsv.read_csv(
+        pa.py_buffer(utf8),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_BYTES, use_threads=threads),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+            newlines_in_values=newlines_in_values, ignore_empty_lines=False,
+            invalid_row_handler=on_invalid_row,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False,
+        ),
+    )
 
 
 def _longest_field(table: pa.Table) -> int:
@@ -251,8 +342,8 @@ def is_columnar(read: ReadResult) -> bool:
 def incoming_table(column_names: Sequence[str], delivery: int, header: list[str], read: ColumnarReadResult) -> pa.Table:
     """`load._incoming_table` for a columnar read: the parsed columns as they are, no Python per row.
 
-    Every row has the header's width (wider or narrower records make the fast path decline),
-    so `_field_count` equals `_header_width`.
+    Rows of another width are squared to the header's already; their true width is in
+    `field_counts`, so the validation gives them the same reason as for the reference reader.
     """
     records: ArrowRecords = read.records  # type: ignore[assignment]
     rows, width = len(records), len(header)
@@ -260,7 +351,7 @@ def incoming_table(column_names: Sequence[str], delivery: int, header: list[str]
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
         "_delivery": pa.repeat(pa.scalar(delivery, pa.int32()), rows),
         "_row_number": records.numbers,
-        "_field_count": pa.repeat(pa.scalar(width, pa.int32()), rows),
+        "_field_count": records.field_counts if records.field_counts is not None else pa.repeat(pa.scalar(width, pa.int32()), rows),
         "_header_width": pa.repeat(pa.scalar(width, pa.int32()), rows),
     }
     for name in column_names:
