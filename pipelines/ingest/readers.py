@@ -48,7 +48,9 @@ def read_delivery(data: bytes, file_format: str) -> ReadResult:
         raise RejectedFile("leeg bestand (0 bytes)")
     if file_format == "xlsx":
         return read_xlsx(data)
-    result = read_csv(data)
+    from pipelines.ingest.fast_csv import read_csv_preferring_fast  # columnar; falls back to read_csv
+
+    result = read_csv_preferring_fast(data)
     check_record_count(result)
     return result
 
