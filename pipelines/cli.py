@@ -109,10 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
+    from pipelines.documentation.command import register as register_docs
 
     register_deviations(commands)
     register_report(commands)
     register_extract(commands)
+    register_docs(commands)
     return parser
 
 
