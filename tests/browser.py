@@ -31,7 +31,9 @@ class PageVisit:
     errors: list[str] = field(default_factory=list)  # JavaScript exceptions and console errors
 
 
-async def _visit(ws_url: str, url: str, expression: str, timeout: float) -> PageVisit:
+async def _visit(ws_url: str, url: str, expression: str, timeout: float, screenshot: Path | None) -> PageVisit:
+    import base64
+
     import websockets
 
     async with websockets.connect(ws_url, max_size=256 * 1024 * 1024) as ws:
@@ -43,6 +45,8 @@ async def _visit(ws_url: str, url: str, expression: str, timeout: float) -> Page
         # Block the network: every URL that is not local fails before it leaves the machine.
         await cdp.send("Network.setBlockedURLs", {"urls": ["http://*", "https://*", "ws://*", "wss://*", "ftp://*"]},
                        session=session)
+        await cdp.send("Emulation.setDeviceMetricsOverride",
+                       {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
         await cdp.send("Page.navigate", {"url": url}, session=session)
         await cdp.wait_event("Page.loadEventFired", timeout=60)
         deadline = time.monotonic() + timeout
@@ -55,6 +59,9 @@ async def _visit(ws_url: str, url: str, expression: str, timeout: float) -> Page
             if value or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.25)
+        if screenshot is not None:
+            shot = await cdp.send("Page.captureScreenshot", {"format": "png"}, session=session)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
         try:  # drain what arrived meanwhile
             while True:
                 cdp.events.append(json.loads(await asyncio.wait_for(ws.recv(), 0.5)))
@@ -81,14 +88,25 @@ async def _visit(ws_url: str, url: str, expression: str, timeout: float) -> Page
         return visit
 
 
-def visit_offline(url: str, expression: str, timeout: float = 30) -> PageVisit:
+def visit_offline(url: str, expression: str, timeout: float = 30, screenshot: Path | None = None) -> PageVisit:
     """Open `url` in headless Chromium with the network blocked; evaluate `expression` (a JS
     expression returning JSON text or a value) until it is truthy or `timeout` passes."""
+    return visit_all_offline([url], expression, timeout, screenshot)[0]
+
+
+def visit_all_offline(urls: list[str], expression: str, timeout: float = 30,
+                      screenshot: Path | None = None) -> list[PageVisit]:
+    """`visit_offline` for many pages, one browser for all of them (a page per URL, in turn);
+    `screenshot` is taken of the first page."""
     profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
     browser = Chromium(CHROMIUM, profile)
     try:
         ws_url = browser.websocket_url()
-        return asyncio.run(asyncio.wait_for(_visit(ws_url, url, expression, timeout), timeout + 120))
+        visits = []
+        for i, url in enumerate(urls):
+            visits.append(asyncio.run(asyncio.wait_for(
+                _visit(ws_url, url, expression, timeout, screenshot if i == 0 else None), timeout + 120)))
+        return visits
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
