@@ -55,7 +55,10 @@ async def _visit(ws_url: str, url: str, expression: str, timeout: float, screens
             result = await cdp.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
                                                          "awaitPromise": True}, session=session)
             raw = result.get("result", {}).get("value")
-            value = json.loads(raw) if isinstance(raw, str) else raw
+            try:
+                value = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:  # plain text, not JSON
+                value = raw
             if value or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.25)
