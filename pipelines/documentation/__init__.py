@@ -79,7 +79,6 @@ def _generate(warehouse_dir: Path, target_dir: Path) -> None:
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", BUILD_TARGET,
         "--target-path", str(target_dir), "--log-path", str(warehouse_dir / "logs"),
     ]
-    target_dir.mkdir(parents=True, exist_ok=True)  # without compiling, dbt does not create it itself
     with _DBT_LOCK, _environment(LVV_WAREHOUSE=str(warehouse_dir)):
         manifest = parsed_project()
         try:
