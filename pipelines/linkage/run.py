@@ -214,12 +214,20 @@ def run_linkage(db_path: Path, warehouse: Path) -> LinkageSummary:
 
 
 def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """An HTML page per candidate pair beside the list (review.py); needs Splink, like step 3."""
+    """An HTML page per candidate pair beside the list (review.py); needs Splink, like step 3.
+
+    The pages help the reviewers but the figures do not depend on them: a failure is a warning
+    in the run's log, not a failed linkage step."""
     try:
         from pipelines.linkage.review import write_review_pages
     except ImportError:
         return
-    write_review_pages(con, warehouse)
+    try:
+        write_review_pages(con, warehouse)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        from pipelines.log import progress_logger
+
+        progress_logger.warning(f"koppeling: reviewpagina's niet geschreven: {type(exc).__name__}: {exc}")
 
 
 def _export_review_list(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
