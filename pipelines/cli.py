@@ -16,7 +16,7 @@ import warnings
 from datetime import date
 from pathlib import Path
 
-from pipelines.arguments import iso_date
+from pipelines.arguments import iso_date, positive_int
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
 
 LETTER_PEILDATUM = date(2020, 11, 1)
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_path_options(run)
     run.add_argument("--demo", action="store_true", help="write the synthetic demo feeds into the landing folder first")
     run.add_argument("--seed", type=int, default=20201117, help="seed for --demo (default 20201117)")
-    run.add_argument("--scale", type=int, default=1, help="population multiplier for --demo (default 1)")
+    run.add_argument("--scale", type=positive_int, default=1, help="population multiplier for --demo (default 1)")
 
     status = commands.add_parser(
         "status", help="last runs, deliveries and quarantine per bron",
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--landing", type=Path, help="landing folder to write into (default: $LVV_LANDING or ./data/landing)")
     demo.add_argument("--seed", type=int, default=20201117, help="random seed (default 20201117)")
-    demo.add_argument("--scale", type=int, default=1, help="multiply the population by N, for benchmarks (default 1)")
+    demo.add_argument("--scale", type=positive_int, default=1, help="multiply the population by N, for benchmarks (default 1)")
     monitor = commands.add_parser(
         "monitor", help="the monitor table of MONITOR.md at a peildatum",
         description="Print the monitor table: one row per pilot in the contract's order and `totaal` "
@@ -115,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
+    from pipelines.documentation.command import register as register_docs
 
     register_deviations(commands)
     register_report(commands)
     register_extract(commands)
+    register_docs(commands)
     return parser
 
 
@@ -206,10 +208,14 @@ def command_demo(args: argparse.Namespace) -> int:
 def command_monitor(args: argparse.Namespace) -> int:
     from pipelines.monitor_table import monitor_rows, render
 
+    from pipelines.monitor_table import warehouse_database
+    from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
+
     _, warehouse = _resolve_paths(args)
     try:
+        check_peildatum(warehouse_database(warehouse), args.peildatum)
         rows = monitor_rows(warehouse, args.peildatum, args.as_reported)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, PeildatumBuitenBereik) as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return 2
     print(render(rows, args.format, args.peildatum, args.as_reported), end="" if args.format == "csv" else "\n")
@@ -226,10 +232,27 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # library deprecation chatter is not for users of this command
     try:
         commands = {"run": command_run, "status": command_status, "demo": command_demo, "monitor": command_monitor}
-        handler = commands.get(args.command) or args.handler  # subcommands registered by their package
-        return handler(args)
+        command = commands.get(args.command) or args.handler  # subcommands registered by their package
+        code = command(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt:
+        print("\nafgebroken", file=sys.stderr)
+        return 130
     finally:
         logger.removeHandler(handler)
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (`lvv-monitor monitor ... | head -1`): stop quietly.
+
+    Python's advice: point stdout at /dev/null so the flush at exit does not raise again; the
+    exit code is the shell's for a command ended by SIGPIPE (128 + 13)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":
