@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from pipelines.ingest.records import MalformedCsv, count_csv_records
+from pipelines.ingest.records import MalformedCsv, MalformedXlsx, count_csv_records, count_xlsx_rows
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -47,12 +47,30 @@ def read_delivery(data: bytes, file_format: str) -> ReadResult:
     if not data:
         raise RejectedFile("leeg bestand (0 bytes)")
     if file_format == "xlsx":
-        return read_xlsx(data)
+        result = read_xlsx(data)
+        check_xlsx_row_count(data, result)
+        return result
     from pipelines.ingest.fast_csv import read_csv_preferring_fast  # columnar; falls back to read_csv
 
     result = read_csv_preferring_fast(data)
     check_record_count(result)
     return result
+
+
+def check_xlsx_row_count(data: bytes, result: ReadResult) -> None:
+    """Reject a workbook whose non-blank rows, counted from its XML, differ from what was read."""
+    try:
+        counted = count_xlsx_rows(data)
+    except MalformedXlsx as exc:
+        raise RejectedFile(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a part missing or broken: the workbook is not well-formed
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    read = 1 + len(result.records)  # the header and the data rows; blank rows are not counted
+    if counted != read:
+        raise RejectedFile(
+            f"de Excel-lezer vond {read} niet-lege rijen (kopregel meegeteld), maar het eerste werkblad "
+            f"bevat er {counted}; het bestand is in zijn geheel geweigerd zodat geen rij ongemerkt verloren gaat"
+        )
 
 
 def check_record_count(result: ReadResult) -> None:
