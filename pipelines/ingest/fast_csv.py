@@ -6,7 +6,7 @@ rows end up in Arrow anyway. Here the file is parsed by pyarrow's CSV reader str
 Arrow string columns, and load.py takes those columns as they are.
 
 The contract's dialect is enforced before parsing, by exactly the steps of the reference reader
-(`decode_csv_bytes`, `detect_delimiter`, `count_csv_records`): a file that breaks them is
+(`readers.check_csv_preamble`: decoding, delimiter, `count_csv_records`): a file that breaks them is
 rejected with the same reason. What remains is plain RFC 4180 (quotes only around whole fields,
 `""` inside), which pyarrow parses as Python's csv module does: LF, CRLF and lone CR end a
 record, an empty line is a record of empty fields, quoted fields keep line breaks.
@@ -40,14 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.ingest.readers import (
-    UTF8_BOM,
-    ReadResult,
-    RejectedFile,
-    decode_csv_bytes,
-    detect_delimiter,
-)
-from pipelines.ingest.records import MalformedCsv, count_csv_records
+from pipelines.ingest.readers import UTF8_BOM, ReadResult, check_csv_preamble
 
 logger = logging.getLogger("lvv_monitor.ingest")
 SWITCH = "LVV_CSV_FAST_PATH"
@@ -145,15 +138,9 @@ def read_csv_fast(data: bytes) -> ColumnarReadResult | Declined:
     Raises `RejectedFile` exactly where the reference reader does before parsing (encoding,
     delimiter, empty first line, quoting rules), with the same reasons.
     """
-    text, encoding = decode_csv_bytes(data)
-    first_lines = text.split("\n", 11)[:10]
-    if not first_lines[0].strip():
-        raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
-    delimiter = detect_delimiter(first_lines)
-    try:
-        counted = count_csv_records(data, delimiter)
-    except MalformedCsv as exc:
-        raise RejectedFile(str(exc)) from exc
+    preamble = check_csv_preamble(data)
+    text, encoding, delimiter, counted = preamble.text, preamble.encoding, preamble.delimiter, preamble.counted
+    del preamble
     utf8 = _utf8_bytes(data, text, encoding)
     del text
     width = _header_width(utf8, delimiter)

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from pipelines.ingest.records import MalformedCsv, MalformedXlsx, count_csv_records, count_xlsx_rows
+from pipelines.ingest.records import CsvRecordCount, MalformedCsv, MalformedXlsx, count_csv_records, count_xlsx_rows
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -126,7 +126,22 @@ def detect_delimiter(lines: list[str]) -> str:
     raise RejectedFile("geen scheidingsteken ',' of ';' gevonden in de kopregel")
 
 
-def read_csv(data: bytes) -> ReadResult:
+@dataclass(frozen=True)
+class CsvPreamble:
+    """What every CSV reader establishes before parsing: text, encoding, delimiter, record count."""
+
+    text: str
+    encoding: str
+    delimiter: str
+    counted: CsvRecordCount
+
+
+def check_csv_preamble(data: bytes) -> CsvPreamble:
+    """Decode, find the delimiter and count the records under the contract's quoting rules.
+
+    Raises `RejectedFile` for what no parser should see (encoding, empty first line, delimiter,
+    broken quoting); shared by the reference reader and the columnar fast path.
+    """
     text, encoding = decode_csv_bytes(data)
     first_lines = text.split("\n", 11)[:10]
     if not first_lines[0].strip():
@@ -136,6 +151,13 @@ def read_csv(data: bytes) -> ReadResult:
         counted = count_csv_records(data, delimiter)
     except MalformedCsv as exc:
         raise RejectedFile(str(exc)) from exc
+    return CsvPreamble(text, encoding, delimiter, counted)
+
+
+def read_csv(data: bytes) -> ReadResult:
+    preamble = check_csv_preamble(data)
+    text, encoding, delimiter, counted = preamble.text, preamble.encoding, preamble.delimiter, preamble.counted
+    del preamble
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
     try:
         rows = list(reader)
