@@ -17,7 +17,7 @@ Windows-1252 alike, so no decoding is needed):
 
 Every quote toggles "inside a quoted field" (an escaped `""` toggles twice), so a line break is
 a record end exactly when an even number of quotes precedes it. The work is done with numpy on
-chunks of the file, so a 1 GB delivery costs about a second and little memory.
+chunks of the file: about 0.3 s for 55 MB (900k rows) here, and little memory.
 """
 
 from __future__ import annotations
