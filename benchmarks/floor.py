@@ -327,6 +327,17 @@ def job_monitor(database: Path, peildatum: date) -> list[dict]:
     return [dict(zip(("gemeente",) + FIGURES, row)) for row in rows]
 
 
+def job_probabilistic_links(database: Path) -> int:
+    """How many municipal persons the job linked probabilistically (Splink) in the newest state:
+    links the floor's deterministic rule does not make, so cells that differ point here first."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM linkage.person_links "
+                           "WHERE kennisstand = 'nieuwste' AND methode = 'splink'").fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def compare(floor: list[dict], job: list[dict]) -> list[str]:
     """Every cell in which the floor and the job differ, as `gemeente.figure: floor vs job`."""
     by_name = {row["gemeente"]: row for row in job}
