@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true", help="write the synthetic demo feeds into the landing folder first")
     run.add_argument("--seed", type=int, default=20201117, help="seed for --demo (default 20201117)")
     run.add_argument("--scale", type=positive_int, default=1, help="population multiplier for --demo (default 1)")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild even when nothing changed since the last good publish (default: such a night is "
+                     "recorded as overgeslagen and ends in seconds)")
 
     status = commands.add_parser(
         "status", help="last runs, deliveries and quarantine per bron",
@@ -161,7 +164,7 @@ def command_run(args: argparse.Namespace) -> int:
     from pipelines.runner import run_monitor
 
     try:
-        outcome = run_monitor(landing, warehouse)
+        outcome = run_monitor(landing, warehouse, force=args.force)
     except runs.RunLocked as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return EXIT_LOCKED

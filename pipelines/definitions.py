@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_schedule
+from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_schedule, record_good_publish
 from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts, dbt_resource, dbt_staging
 from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
 from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing_scan, rows_conserved
@@ -30,7 +30,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
         asset_checks=[rows_conserved, published_monitor_is_safe, *EXPECTATION_CHECKS],
         jobs=[NIGHTLY_JOB],
         schedules=[nightly_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, record_good_publish],
         resources={"warehouse": warehouse, "dbt": dbt_resource()},
         # DuckDB allows one writer: run the steps of a run one after another in one process.
         executor=dg.in_process_executor,

@@ -21,14 +21,16 @@ class RunOutcome:
     error: str | None = None
     result: object | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False  # nothing new since the last good publish: not rebuilt (nightly_fingerprint)
 
 
-def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcome:
+def run_monitor(landing: Path, warehouse: Path, quiet: bool = True, force: bool = False) -> RunOutcome:
     """Execute the `nightly_monitor` job in-process on an ephemeral Dagster instance.
 
     Holds the warehouse's run lock for the whole run (raises `runs.RunLocked`, naming the
     running PID, before any work when another run is busy) and writes the run to the ledger,
-    so `lvv-monitor status` can tell a finished run from one that was killed.
+    so `lvv-monitor status` can tell a finished run from one that was killed. A night with
+    nothing new is not rebuilt unless `force` (pipelines/nightly_fingerprint.py).
     """
     from pipelines import runs
 
@@ -36,14 +38,30 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcom
     run_id = runs.begin_run(warehouse, "lvv-monitor run")
     outcome: RunOutcome | None = None
     try:
-        outcome = _execute(landing, warehouse, quiet)
+        outcome = _execute_unless_nothing_new(landing, warehouse, quiet, force)
     finally:
         if outcome is not None:
-            runs.end_run(warehouse, run_id, "geslaagd" if outcome.success else "mislukt",
+            runs.end_run(warehouse, run_id, "overgeslagen" if outcome.skipped else "geslaagd" if outcome.success else "mislukt",
                          outcome.failed_step, outcome.error)
         else:  # an exception (Ctrl-C included) ended the run: say so rather than leave it open
             runs.end_run(warehouse, run_id, "mislukt", None, "onderbroken")
         runs.release(warehouse)
+    return outcome
+
+
+def _execute_unless_nothing_new(landing: Path, warehouse: Path, quiet: bool, force: bool) -> RunOutcome:
+    """Skip the build when nothing changed since the last good publish; record what a good build used."""
+    from pipelines import nightly_fingerprint
+    from pipelines.log import progress_logger
+
+    started = time.monotonic()
+    decision = nightly_fingerprint.decide(landing, warehouse, force)
+    progress_logger.info(f"run: {decision.reason}")
+    if not decision.rebuild:
+        return RunOutcome(True, time.monotonic() - started, skipped=True)
+    outcome = _execute(landing, warehouse, quiet)
+    if outcome.success:
+        nightly_fingerprint.record(warehouse, decision.state)
     return outcome
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import nightly_fingerprint
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.landing import scan_landing
 
@@ -15,14 +16,40 @@ NIGHTLY_JOB = dg.define_asset_job(
     description="The whole monitor: landing → raw zone → dbt (staging, intermediate, marts) and checks.",
 )
 
-nightly_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="nightly_monitor_0200",
     job=NIGHTLY_JOB,
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/Amsterdam",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Amsterdam time.",
+    description="Every night at 02:00 Amsterdam time; a night with nothing new is a skipped tick, not a run.",
 )
+def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    """The nightly run, unless nothing changed since the last good publish (the tick then shows
+    as skipped in the UI with the reason, and the night is written to the run ledger)."""
+    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse)
+    if not decision.rebuild:
+        _record_skipped_night(warehouse, "dagster schedule")
+        return dg.SkipReason(decision.reason)
+    return dg.RunRequest(tags={"lvv/reden": decision.reason[:200]})
+
+
+def _record_skipped_night(warehouse: WarehouseResource, kind: str) -> None:
+    from pipelines import runs
+
+    run_id = runs.begin_run(warehouse.paths.warehouse, kind)
+    runs.end_run(warehouse.paths.warehouse, run_id, "overgeslagen")
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[NIGHTLY_JOB],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a successful nightly run: records what it was built from, so a night with nothing new is skipped.",
+)
+def record_good_publish(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+    paths = warehouse.paths
+    nightly_fingerprint.record(paths.warehouse, nightly_fingerprint.decide(paths.landing, paths.warehouse, force=True).state)
 
 
 def landing_fingerprint(landing: Path) -> str:
@@ -45,4 +72,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     if fingerprint == context.cursor:
         return dg.SkipReason("geen nieuwe of gewijzigde leveringen")
     context.update_cursor(fingerprint)
+    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse)
+    if not decision.rebuild:  # e.g. a file touched or copied again with the same bytes
+        return dg.SkipReason(decision.reason)
     return dg.RunRequest(run_key=fingerprint)
