@@ -28,8 +28,9 @@ def test_the_job_covers_every_asset_and_runs_in_one_process(tmp_path):
 
 def _evaluate(landing, cursor=None):
     resource = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(landing.parent / "warehouse"))
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
-    return landing_sensor(context), context.cursor
+    # `with`: the warehouse resource has a run lifecycle (the run lock), so its context is scoped.
+    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource}) as context:
+        return landing_sensor(context), context.cursor
 
 
 def test_the_sensor_starts_a_run_when_a_file_lands_and_not_again(tmp_path):

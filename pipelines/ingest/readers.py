@@ -154,12 +154,37 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+MAX_XLSX_EXPANSION = 100  # uncompressed / compressed; real workbooks stay under ~20
+MAX_XLSX_UNCOMPRESSED = 2 << 30
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse a workbook that would unpack to far more than it weighs, before unpacking it.
+
+    An XLSX is a zip; a hostile or broken one can declare gigabytes of XML and take the night's
+    memory with it. The zip's own directory says how large its parts are, without unpacking.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    if unpacked > MAX_XLSX_UNCOMPRESSED or unpacked > MAX_XLSX_EXPANSION * max(len(data), 1) + (1 << 20):
+        raise RejectedFile(
+            f"Excel-werkmap pakt uit tot {unpacked / 2**20:.0f} MiB uit {len(data) / 2**20:.1f} MiB; "
+            "dat is geen gewone werkmap (zip-bom?); lever de gegevens als .csv"
+        )
+
+
 def read_xlsx(data: bytes) -> ReadResult:
     """The first worksheet, header in row 1; read with calamine (Rust), ~10x faster than openpyxl."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     if not data.startswith(ZIP_MAGIC):
         raise RejectedFile("bestand met extensie .xlsx is geen Excel-werkmap (xlsx)")
+    _refuse_zip_bomb(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
