@@ -55,7 +55,13 @@ PYTHON_WHITESPACE = (
     0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002,
     0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
 )
-BLANK_PATTERN = "^[" + "".join(f"\\x{{{c:x}}}" for c in PYTHON_WHITESPACE) + "]*$"
+WHITESPACE = "".join(chr(c) for c in PYTHON_WHITESPACE)
+
+
+def _is_blank(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Per value: only whitespace, as `str.strip()` sees it (empty included); one array, not chunks."""
+    blank = pc.equal(pc.utf8_trim(column, characters=WHITESPACE), "")
+    return blank.combine_chunks() if isinstance(blank, pa.ChunkedArray) else blank
 
 
 class ArrowRecords(Sequence[tuple[int, list[str]]]):
@@ -311,11 +317,11 @@ def _blank_rows(body: pa.Table) -> pa.Array | None:
     """
     if body.num_rows == 0:
         return None
-    mask = pc.match_substring_regex(body.column(0), BLANK_PATTERN).combine_chunks()
+    mask = _is_blank(body.column(0))
     if not pc.any(mask).as_py():
         return None
     for i in range(1, body.num_columns):
-        mask = pc.and_(mask, pc.match_substring_regex(body.column(i), BLANK_PATTERN).combine_chunks())
+        mask = pc.and_(mask, _is_blank(body.column(i)))
     return mask
 
 
@@ -361,8 +367,8 @@ def extra_value_rows(read: ReadResult, header: list[str], name: str) -> list[tup
         return [(n, values[i]) for n, values in read.records if i < len(values) and values[i].strip()]
     records: ArrowRecords = read.records  # type: ignore[assignment]
     column = records.table.column(i)
-    filled = pc.invert(pc.match_substring_regex(column, BLANK_PATTERN))
-    return list(zip(records.numbers.filter(filled.combine_chunks()).to_pylist(), column.filter(filled).to_pylist()))
+    filled = pc.invert(_is_blank(column))
+    return list(zip(records.numbers.filter(filled).to_pylist(), column.filter(filled).to_pylist()))
 
 
 def fast_path_enabled() -> bool:
