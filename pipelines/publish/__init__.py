@@ -42,6 +42,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
+from pipelines.fsperm import publish_mode
 from pipelines.publish.scanner import Finding, is_forbidden_column, load_identifiers, scan_with_identifiers
 
 PUBLISHED_DB_NAME = "monitor.duckdb"
@@ -118,6 +119,7 @@ def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progr
             fsync_path(temp)
             if Path(str(temp) + ".wal").exists():
                 raise PublishError("het tijdelijke bestand heeft nog een WAL na sluiten; niet gepubliceerd")
+            publish_mode(temp)  # 0640: the analysts' group reads it (pipelines/fsperm.py)
             os.replace(temp, target)
             fsync_path(warehouse_dir)
         except BaseException:
