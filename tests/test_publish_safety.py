@@ -70,8 +70,10 @@ def runs(tmp_path_factory):
     facts["amsterdam_before"], facts["amsterdam_after"] = len(rows), keep
     _write(landing / AMSTERDAM_NEWEST, header, rows[:keep])
     header, rows = _lines(landing / UTRECHT_OLDER)
-    corrected = [rows[0].replace(b"VERBLIJFSVERGUNNING", b"TERUGKEER")] + rows[1:-10]
-    assert corrected[0] != rows[0]
+    changed = next(i for i, row in enumerate(rows) if row.endswith(b";VERBLIJFSVERGUNNING;"))
+    corrected = [row.replace(b";VERBLIJFSVERGUNNING;", b";TERUGKEER;") if i == changed else row
+                 for i, row in enumerate(rows[:-10])]
+    assert changed < len(corrected)
     facts["older"] = (len(rows), len(corrected), _uitstroom_rows(rows), _uitstroom_rows(corrected))
     _write(landing / UTRECHT_OLDER, header, corrected)
     second = run_monitor(landing, warehouse)
