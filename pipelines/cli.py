@@ -16,10 +16,11 @@ import warnings
 from datetime import date
 from pathlib import Path
 
-from pipelines.arguments import iso_date
+from pipelines.arguments import iso_date, positive_int
 from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
 
 LETTER_PEILDATUM = date(2020, 11, 1)
+EXIT_LOCKED = 3  # another run holds the warehouse; try again later
 
 EPILOG = """
 environment:
@@ -70,17 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run the whole asset graph in-process (ingest, dbt build, checks)",
         description="Run every asset of the monitor in this process, with progress per stage. "
-        "Exits non-zero with the reason when the run fails.",
+        "One run per warehouse at a time. Exit codes: 0 done, 1 the run failed (the failing step "
+        "and its reason are printed; nothing of it is published), 2 bad arguments or paths, "
+        "3 another run is busy on this warehouse (its PID is printed).",
     )
     _add_path_options(run)
     run.add_argument("--demo", action="store_true", help="write the synthetic demo feeds into the landing folder first")
     run.add_argument("--seed", type=int, default=20201117, help="seed for --demo (default 20201117)")
-    run.add_argument("--scale", type=int, default=1, help="population multiplier for --demo (default 1)")
+    run.add_argument("--scale", type=positive_int, default=1, help="population multiplier for --demo (default 1)")
 
     status = commands.add_parser(
-        "status", help="deliveries and quarantine per bron",
-        description="Show what the raw zone has received: deliveries per bron, rejected files with "
-        "their reason, rows in quarantine with every reason, and what the landing scan skipped.",
+        "status", help="last runs, deliveries and quarantine per bron",
+        description="Show the last runs and their outcome (geslaagd, mislukt with its step, loopt "
+        "nog, or niet afgemaakt for a run that was killed), whether the published monitor.duckdb "
+        "is behind the raw zone, and what the raw zone has received: deliveries per bron, rejected "
+        "files with their reason, rows in quarantine with every reason, and what the landing scan "
+        "skipped (docs/senders.md lists every reason).",
     )
     _add_path_options(status, landing=False)
 
@@ -91,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--landing", type=Path, help="landing folder to write into (default: $LVV_LANDING or ./data/landing)")
     demo.add_argument("--seed", type=int, default=20201117, help="random seed (default 20201117)")
-    demo.add_argument("--scale", type=int, default=1, help="multiply the population by N, for benchmarks (default 1)")
+    demo.add_argument("--scale", type=positive_int, default=1, help="multiply the population by N, for benchmarks (default 1)")
     monitor = commands.add_parser(
         "monitor", help="the monitor table of MONITOR.md at a peildatum",
         description="Print the monitor table: one row per pilot in the contract's order and `totaal` "
@@ -109,10 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
+    from pipelines.documentation.command import register as register_docs
 
     register_deviations(commands)
     register_report(commands)
     register_extract(commands)
+    register_docs(commands)
     return parser
 
 
@@ -136,6 +144,13 @@ def _is_default_landing(landing: Path) -> bool:
 
 def command_run(args: argparse.Namespace) -> int:
     landing, warehouse = _resolve_paths(args)
+    from pipelines import runs
+
+    holder = runs.is_locked_elsewhere(warehouse)
+    if holder:
+        print(f"fout: er loopt al een run op warehouse {warehouse} ({holder}); wacht tot die klaar is. "
+              "`lvv-monitor status` toont de lopende run.", file=sys.stderr)
+        return EXIT_LOCKED
     demo = args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*")))
     if demo:
         os.environ.setdefault("LVV_DEMO", "1")  # the visible demo pseudonym key; outputs marked as demo
@@ -149,7 +164,11 @@ def command_run(args: argparse.Namespace) -> int:
     if problem := key_problem():  # before any work: no run that dies at the linkage for want of a key
         print(f"fout: {problem}", file=sys.stderr)
         return 2
-    outcome = run_monitor(landing, warehouse)
+    try:
+        outcome = run_monitor(landing, warehouse)
+    except runs.RunLocked as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     if not outcome.success:
         print(f"\nDe run is MISLUKT in stap '{outcome.failed_step}':\n  {outcome.error}", file=sys.stderr)
         print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "
@@ -193,10 +212,14 @@ def command_demo(args: argparse.Namespace) -> int:
 def command_monitor(args: argparse.Namespace) -> int:
     from pipelines.monitor_table import monitor_rows, render
 
+    from pipelines.monitor_table import warehouse_database
+    from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
+
     _, warehouse = _resolve_paths(args)
     try:
+        check_peildatum(warehouse_database(warehouse), args.peildatum)
         rows = monitor_rows(warehouse, args.peildatum, args.as_reported)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, PeildatumBuitenBereik) as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return 2
     print(render(rows, args.format, args.peildatum, args.as_reported), end="" if args.format == "csv" else "\n")
@@ -213,10 +236,27 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # library deprecation chatter is not for users of this command
     try:
         commands = {"run": command_run, "status": command_status, "demo": command_demo, "monitor": command_monitor}
-        handler = commands.get(args.command) or args.handler  # subcommands registered by their package
-        return handler(args)
+        command = commands.get(args.command) or args.handler  # subcommands registered by their package
+        code = command(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt:
+        print("\nafgebroken", file=sys.stderr)
+        return 130
     finally:
         logger.removeHandler(handler)
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (`lvv-monitor monitor ... | head -1`): stop quietly.
+
+    Python's advice: point stdout at /dev/null so the flush at exit does not raise again; the
+    exit code is the shell's for a command ended by SIGPIPE (128 + 13)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

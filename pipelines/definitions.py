@@ -11,6 +11,7 @@ from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing
 from pipelines.defs.linkage_assets import person_linkage
 from pipelines.publish.assets import published_monitor, published_monitor_is_safe
 from pipelines.report.assets import monitor_report
+from pipelines.documentation.assets import dbt_docs
 from pipelines.config import Paths
 from pipelines.defs.resources import WarehouseResource, warehouse_from_environment
 
@@ -24,7 +25,7 @@ def build_definitions(paths: Paths | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage,
-            dbt_reconciliation_and_marts, published_monitor, monitor_report,
+            dbt_reconciliation_and_marts, published_monitor, monitor_report, dbt_docs,
         ],
         asset_checks=[rows_conserved, published_monitor_is_safe, *EXPECTATION_CHECKS],
         jobs=[NIGHTLY_JOB],

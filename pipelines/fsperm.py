@@ -8,7 +8,7 @@ usual umask 022, so `lvv.duckdb` (every identifier) was world-readable. Decision
 | restricted files (`lvv.duckdb` and its `.wal`, `review/reviewlijst.csv`, decisions) | 0600 | identifiers |
 | restricted folders (`review/`, `logs/`, the dbt target, the Dagster home) | 0700 | |
 | the warehouse folder | 0750 | the analysts' group must reach `monitor.duckdb` in it |
-| `monitor.duckdb` (published, no identifiers) | 0640 | read by the analysts' group, written by the service |
+| `monitor.duckdb` and `parquet/*.parquet` (published, no identifiers; `parquet/` 0750) | 0640 | read by the analysts' group, written by the service |
 
 The systemd units also set `UMask=0077`, so files DuckDB creates later (a WAL, a temporary file)
 start private too.
@@ -61,6 +61,12 @@ def publish_mode(path: Path) -> Path:
     return Path(path)
 
 
+def published_dir(path: Path) -> Path:
+    """A published folder (the Parquet files): the analysts' group may enter it, nobody else."""
+    _chmod(Path(path), WAREHOUSE_DIR)
+    return Path(path)
+
+
 def restrict_database(con: duckdb.DuckDBPyConnection) -> None:
     """The main database file of a connection 0600 and its folder 0750 (the warehouse folder)."""
     for _, name, file in con.execute("PRAGMA database_list").fetchall():
@@ -73,4 +79,4 @@ def restrict_database(con: duckdb.DuckDBPyConnection) -> None:
 
 
 __all__ = ["PUBLISHED_FILE", "RESTRICTED_DIR", "RESTRICTED_FILE", "WAREHOUSE_DIR", "publish_mode",
-           "restrict_database", "restrict_file", "restricted_dir"]
+           "published_dir", "restrict_database", "restrict_file", "restricted_dir"]

@@ -68,4 +68,13 @@ def render(rows: list[dict], fmt: str, peildatum: date, as_reported: bool) -> st
         return json.dumps(rows, ensure_ascii=False, indent=2)
     mode = "zoals gerapporteerd" if as_reported else "nieuwste leveringen"
     title = f"Landelijke monitor LVV, peildatum {peildatum.isoformat()} ({mode})"
-    return f"{title}\n\n{format_table(MONITOR_COLUMNS, values)}"
+    return f"{title}\n\n{_transposed_table(rows)}"
+
+
+def _transposed_table(rows: list[dict]) -> str:
+    """MONITOR.md's columns as rows and the pilots (then `totaal`) as columns: twenty numeric
+    columns side by side need ~290 characters, this fits 100 (the CSV and JSON keep the
+    contract's own layout)."""
+    headers = ["kolom"] + [str(row["gemeente"]) for row in rows]
+    lines = [[column] + [row[column] for row in rows] for column in MONITOR_COLUMNS if column != "gemeente"]
+    return format_table(headers, lines)

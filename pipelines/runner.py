@@ -24,14 +24,36 @@ class RunOutcome:
 
 
 def run_monitor(landing: Path, warehouse: Path, quiet: bool = True) -> RunOutcome:
-    """Execute the `nightly_monitor` job in-process on an ephemeral Dagster instance."""
+    """Execute the `nightly_monitor` job in-process on an ephemeral Dagster instance.
+
+    Holds the warehouse's run lock for the whole run (raises `runs.RunLocked`, naming the
+    running PID, before any work when another run is busy) and writes the run to the ledger,
+    so `lvv-monitor status` can tell a finished run from one that was killed.
+    """
+    from pipelines import runs
+
+    runs.acquire(warehouse)
+    run_id = runs.begin_run(warehouse, "lvv-monitor run")
+    outcome: RunOutcome | None = None
+    try:
+        outcome = _execute(landing, warehouse, quiet)
+    finally:
+        if outcome is not None:
+            runs.end_run(warehouse, run_id, "geslaagd" if outcome.success else "mislukt",
+                         outcome.failed_step, outcome.error)
+        else:  # an exception (Ctrl-C included) ended the run: say so rather than leave it open
+            runs.end_run(warehouse, run_id, "mislukt", None, "onderbroken")
+        runs.release(warehouse)
+    return outcome
+
+
+def _execute(landing: Path, warehouse: Path, quiet: bool) -> RunOutcome:
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
     from pipelines.log import progress_logger
 
     started = time.monotonic()
-    warehouse.mkdir(parents=True, exist_ok=True)
     defs = build_definitions(Paths(landing=landing, warehouse=warehouse))
     job = defs.resolve_job_def("nightly_monitor")
     progress_logger.info(f"run: landing {landing} → warehouse {warehouse}")

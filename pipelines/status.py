@@ -1,10 +1,18 @@
-"""What the raw zone has received: deliveries and quarantine per bron (`lvv-monitor status`)."""
+"""What the raw zone has received and how the runs went (`lvv-monitor status`).
+
+First the runs: the last one's outcome (a killed run shows as `niet afgemaakt`), whether one is
+running now, and whether the published `monitor.duckdb` is behind the raw zone (deliveries
+loaded after it was published). Then deliveries and quarantine per bron.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+
+from pipelines import runs
 
 from pipelines.textual import format_table
 
@@ -18,9 +26,56 @@ def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(db_path), read_only=True)
 
 
+RUNS_SHOWN = 5
+
+
+def runs_section(warehouse: Path, newest_load: datetime | None) -> list[str]:
+    """The last runs and their outcome, and whether the published file lags the raw zone."""
+    history = runs.read_runs(warehouse)
+    parts: list[str] = []
+    if history:
+        last = history[-1]
+        line = f"Laatste run: {last.outcome} (gestart {last.started_at}, {last.kind}, PID {last.pid})"
+        if last.outcome == "niet afgemaakt":
+            line += ("; het proces is gestopt zonder af te ronden (afgebroken of gekild). Er is niets "
+                     "half gepubliceerd; de volgende run maakt het werk af.")
+        elif last.outcome == "mislukt":
+            line += f"; stap {last.failed_step or '?'}: {last.error or 'zie de runlog in logs/'}"
+        parts.append(line)
+        shown = history[-RUNS_SHOWN:]
+        parts.append(format_table(
+            ["run", "soort", "gestart", "klaar", "uitkomst", "stap"],
+            [(r.run_id, r.kind, r.started_at, r.finished_at or "", r.outcome, r.failed_step or "") for r in shown],
+        ))
+    else:
+        parts.append("Laatste run: geen runs vastgelegd in deze warehousemap")
+    published = warehouse / "monitor.duckdb"
+    if not published.exists():
+        parts.append("Gepubliceerd bestand: nog niet gepubliceerd (monitor.duckdb ontbreekt)")
+    else:
+        published_at = datetime.fromtimestamp(published.stat().st_mtime)
+        behind = newest_load is not None and newest_load > published_at
+        parts.append(
+            f"Gepubliceerd bestand: {published} van {published_at.isoformat(sep=' ', timespec='seconds')}"
+            + (f"; LOOPT ACHTER: de ruwe zone kreeg daarna nog leveringen (laatste {newest_load:%Y-%m-%d %H:%M:%S})"
+               if behind else "; bij met de ruwe zone")
+        )
+    return parts
+
+
 def status_report(db_path: Path, max_quarantine_rows: int | None = None) -> str:
-    con = open_read_only(db_path)
     try:
+        con = open_read_only(db_path)
+    except duckdb.IOException as exc:  # a run is writing the pipeline database right now
+        if "lock" not in str(exc).lower():
+            raise
+        return "\n".join([
+            *runs_section(db_path.parent, None), "",
+            "De pijplijndatabase wordt nu door een run beschreven; de leveringen per bron zijn na "
+            "die run weer te zien. Het gepubliceerde monitor.duckdb is gewoon te openen.",
+        ])
+    try:
+        newest_load = con.execute("SELECT max(loaded_at) FROM raw.deliveries").fetchall()[0][0]
         per_bron = con.execute(
             """
             SELECT bron,
@@ -49,6 +104,8 @@ def status_report(db_path: Path, max_quarantine_rows: int | None = None) -> str:
     finally:
         con.close()
     parts = [
+        *runs_section(db_path.parent, newest_load),
+        "",
         "Leveringen per bron",
         format_table(
             ["bron", "geladen", "geweigerd", "laatste_peildatum", "rijen_gelezen", "rijen_geladen", "rijen_quarantaine"],

@@ -31,8 +31,9 @@ def test_the_job_covers_every_asset_and_runs_in_one_process(tmp_path):
 
 def _evaluate(landing, cursor=None):
     resource = WarehouseResource(landing_dir=str(landing), warehouse_dir=str(landing.parent / "warehouse"))
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
-    with mock.patch.dict(os.environ, {"LVV_DEMO": "1"}):  # the sensor skips without a usable key
+    # `with`: the warehouse resource has a run lifecycle (the run lock), so its context is scoped.
+    with dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource}) as context, \
+            mock.patch.dict(os.environ, {"LVV_DEMO": "1"}):  # the sensor skips without a usable key
         return landing_sensor(context), context.cursor
 
 

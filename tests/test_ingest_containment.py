@@ -8,6 +8,7 @@ skipped with a reason, the valid ones are loaded exactly as without it.
 from __future__ import annotations
 
 import os
+import io
 import pathlib
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from pipelines.ingest import ingest_landing
 from pipelines.ingest import load as load_module
 from pipelines.ingest.records import MalformedCsv, count_csv_records
-from tests.feeds import VERBLIJVEN_HEADER, VERBLIJVEN_ROWS, csv_bytes, deliver, deliveries, query
+from tests.feeds import VERBLIJVEN_HEADER, VERBLIJVEN_ROWS, csv_bytes, deliver, deliveries, query, xlsx_bytes
 
 HEADER = VERBLIJVEN_HEADER + ["opmerking"]
 
@@ -257,3 +258,38 @@ def test_the_record_counter_agrees_with_a_correct_parser_on_the_contract_dialect
         assert count_csv_records(data, ",").records == records, data
     with pytest.raises(MalformedCsv, match="rij 2 \\(regel 2\\)"):
         count_csv_records(b'a,b\n"open,2\n3,4\n', ",")
+
+
+def test_an_excel_error_value_rejects_the_workbook_naming_the_cell(tmp_path, baseline):
+    """calamine reads `#N/A` as an empty cell: the value would silently become 'unknown'."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx_bytes(VERBLIJVEN_HEADER, VERBLIJVEN_ROWS)))
+    book.active["K3"] = "#N/A"  # openpyxl writes this as an error cell (t="e")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    db = tmp_path / "lvv.duckdb"
+    ingest_landing(landing_with(tmp_path, {"utrecht/utrecht_verblijven_20201101.xlsx": buffer.getvalue()}), db)
+    status, reason, *_ = deliveries(db)["utrecht/utrecht_verblijven_20201101.xlsx"]
+    assert status == "rejected" and "cel K3 bevat de Excel-foutwaarde #N/A" in reason
+    assert_valid_files_unharmed(db, baseline)
+
+
+def test_a_workbook_reader_that_drops_a_row_is_caught_by_the_independent_count(tmp_path, baseline, monkeypatch):
+    from pipelines.ingest import readers
+
+    real = readers.read_xlsx
+
+    def dropping(data: bytes):
+        result = real(data)
+        result.records = result.records[:-1]
+        return result
+
+    monkeypatch.setattr(readers, "read_xlsx", dropping)
+    db = tmp_path / "lvv.duckdb"
+    data = xlsx_bytes(VERBLIJVEN_HEADER, VERBLIJVEN_ROWS)
+    ingest_landing(landing_with(tmp_path, {"utrecht/utrecht_verblijven_20201101.xlsx": data}), db)
+    status, reason, *_ = deliveries(db)["utrecht/utrecht_verblijven_20201101.xlsx"]
+    assert status == "rejected"
+    assert "de Excel-lezer vond 3 niet-lege rijen (kopregel meegeteld), maar het eerste werkblad bevat er 4" in reason
+    assert_valid_files_unharmed(db, baseline)

@@ -178,12 +178,12 @@ mrt_counts as (
 
 rows_ as (
 
-    select peildata.peildatum, peildata.modus, pilots.bron, pilots.gemeente, pilots.capaciteit, pilots.volgorde
+    select peildata.peildatum, peildata.modus, pilots.bron, pilots.gemeente, pilots.capaciteit::integer as capaciteit, pilots.volgorde
     from peildata cross join pilots
 
     union all
 
-    select peildata.peildatum, peildata.modus, null, 'totaal', (select sum(capaciteit) from pilots), 99
+    select peildata.peildatum, peildata.modus, null, 'totaal', (select sum(capaciteit) from pilots)::integer, 99  -- sum() is HUGEINT: places are a count
     from peildata
 
 ),

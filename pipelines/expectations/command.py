@@ -121,6 +121,9 @@ def read_deviations(database: Path, *, peildatum: date | None = None, gemeente: 
     if ernst:
         rows = [r for r in rows if r["ernst"] == ernst]
     if soort:
+        known = {k.lower(): k for k in list(_titles()) + [r["soort"] for r in rows]}
+        if soort.lower() not in known:
+            raise ValueError(f"onbekende soort '{soort}'; kies uit: {', '.join(sorted(known.values(), key=str.lower))}")
         rows = [r for r in rows if r["soort"].lower() == soort.lower()]
     for row in rows:
         row["gemeente"] = names.get(row["bron"], row["bron"])
@@ -149,7 +152,7 @@ def _titles() -> dict[str, str]:
 
 
 def render(rows: list[dict], fmt: str, database: Path) -> str:
-    from pipelines.textual import format_csv, format_table
+    from pipelines.textual import format_csv
 
     titles = _titles()
     if fmt == "csv":
@@ -158,16 +161,28 @@ def render(rows: list[dict], fmt: str, database: Path) -> str:
                                      r["persoon_key"], r["verblijf_key"], r["bestand"],
                                      r["sinds"].isoformat() if r["sinds"] else None, r["uitleg"]] for r in rows])
     fouten = sum(r["ernst"] == "fout" for r in rows)
-    head = (f"Afwijkingen in {database}: {len(rows)} ({fouten} fout, {len(rows) - fouten} waarschuwing)"
-            if rows else f"Geen afwijkingen in {database} (met deze selectie).")
+    head = (f"Afwijkingen: {len(rows)} ({fouten} fout, {len(rows) - fouten} waarschuwing)\nuit {database}"
+            if rows else f"Geen afwijkingen (met deze selectie)\nuit {database}")
     if not rows:
         return head
-    table = format_table(
-        ["gemeente", "ernst", "soort", "sinds", "verblijf_key", "persoon_key", "bestand", "uitleg"],
-        [[r["gemeente"], r["ernst"], r["soort"], r["sinds"].isoformat() if r["sinds"] else "", r["verblijf_key"],
-          r["persoon_key"], r["bestand"], r["uitleg"]] for r in rows],
-    )
-    return head + "\n\n" + table
+    return head + "\n\n" + "\n\n".join(_block(r) for r in rows)
+
+
+def _block(row: dict) -> str:
+    """One deviation as a short block that fits 100 columns (eight columns side by side, with
+    the explanation, were ~320 wide): what and since when, the keys and file, the explanation."""
+    import textwrap
+
+    from pipelines.textual import MAX_WIDTH
+
+    first = " · ".join(str(v) for v in (row["gemeente"], row["ernst"], row["soort"]) if v)
+    if row["sinds"]:
+        first += f" · sinds {row['sinds'].isoformat()}"
+    keys = " · ".join(f"{label} {row[key]}" for label, key in
+                      (("verblijf", "verblijf_key"), ("persoon", "persoon_key"), ("bestand", "bestand")) if row[key])
+    lines = [first] + ([f"  {keys}"] if keys else [])
+    lines += textwrap.wrap(str(row["uitleg"] or ""), MAX_WIDTH, initial_indent="  ", subsequent_indent="  ")
+    return "\n".join(lines)
 
 
 def command_deviations(args: argparse.Namespace) -> int:

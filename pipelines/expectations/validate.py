@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipelines.expectations.config import Drempels, drempels_uit_omgeving
 from pipelines.expectations.frames import FRAMES, read_frame
+from pipelines.expectations.offline import make_offline
 from pipelines.expectations.suites import Controle, Regel
 
 DATA_DOCS_DIR = "data_docs"
@@ -226,6 +227,7 @@ class GxSessie:
         results = set(self.context.validation_results_store.list_keys())
         new = [key for key in results if key not in self._rendered]
         self.context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=new + self._suite_ids)
+        make_offline(self.docs_dir)  # no CDN: every page opens without the internet (offline.py)
         self._rendered |= results
         self._suite_ids = []
         return self.docs_index

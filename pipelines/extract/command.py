@@ -70,13 +70,28 @@ def run(args: argparse.Namespace) -> int:
 
     if args.demo:
         os.environ[DEMO_ENV] = "1"
+    from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
+
     warehouse = args.warehouse.resolve() if args.warehouse else warehouse_from_env()
     published = warehouse / "monitor.duckdb"
+    if not published.is_file():
+        print(f"fout: gepubliceerd bestand {published} bestaat niet. Draai eerst `lvv-monitor run`, "
+              "of geef --warehouse DIR.", file=sys.stderr)
+        return 2
+    try:
+        check_peildatum(published, args.peildatum)
+    except PeildatumBuitenBereik as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
     try:
         manifest = write_extract(published, args.peildatum, args.out,
                                  progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
     except MissingPseudonymKey as exc:
         print(f"fout: {exc}", file=sys.stderr)
+        if _is_demo_publication(published):
+            # As `report` reads is_demo: say that this is a demo file and how to extract it.
+            print("  Dit gepubliceerde bestand is een DEMO (marts.publicatie.is_demo); een extract ervan maakt u "
+                  "met --demo (of LVV_DEMO=1), zonder echte sleutel.", file=sys.stderr)
         return 2
     except ExtractError as exc:
         print(f"fout: {exc}", file=sys.stderr)
@@ -90,3 +105,17 @@ def run(args: argparse.Namespace) -> int:
           f"{sdc['cellen_secundair_onderdrukt']} secundair onderdrukt")
     print(f"  {len(manifest.files) + 1} bestanden; manifest.json heeft van elk de sha256")
     return 0
+
+
+def _is_demo_publication(published: Path) -> bool:
+    """What the published file says about itself (marts.publicatie.is_demo), as `report` reads it."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            return bool(con.execute("SELECT bool_or(is_demo) FROM marts.publicatie").fetchall()[0][0])
+        finally:
+            con.close()
+    except duckdb.Error:
+        return False

@@ -123,6 +123,12 @@ def _scan_bron_folder(folder: Path, bron: str, candidates: list[Candidate], skip
             _scan_bron_entry(entry, bron, rel, candidates, skipped)
         except OSError as exc:
             skipped.append(SkippedEntry(rel, f"kan niet bekeken worden ({_os_error(exc)})"))
+        except Exception as exc:  # noqa: BLE001 - containment: a fault stays with its entry
+            candidates.append(Candidate(
+                entry, rel, bron, None, None, None,
+                rejection=f"onverwachte fout bij het bekijken van dit bestand ({type(exc).__name__}: {exc}); "
+                          "meld dit aan het beheer van de monitor",
+            ))
 
 
 def _scan_bron_entry(entry: Path, bron: str, rel: str, candidates: list[Candidate], skipped: list[SkippedEntry]) -> None:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.contract import FILE_SPECS, FileSpec, load_code_lists
+from pipelines.ingest import fast_csv
 from pipelines.ingest.landing import Candidate, LandingScan, scan_landing
 from pipelines.ingest.readers import ReadResult, RejectedFile, read_delivery
 from pipelines.ingest.validate import validation_sql
@@ -159,6 +160,8 @@ def _incoming_table(spec: FileSpec, delivery: int, header: list[str], read: Read
     Rows are squared to the header's width first (the true width is kept in `_field_count` for
     the validation), so the transpose is one C-level `zip(*rows)` instead of a loop per cell.
     """
+    if fast_csv.is_columnar(read):  # read by the columnar fast path: its columns as they are
+        return fast_csv.incoming_table(spec.column_names, delivery, header, read)
     width = len(header)
     records = read.records
     squared = [v if len(v) == width else (v + [""] * width)[:width] for _, v in records]
@@ -241,6 +244,7 @@ def _arrive(con: duckdb.DuckDBPyConnection, candidate: Candidate) -> _Arrival:
     spec = FILE_SPECS[candidate.bestand or ""]
     try:
         arrival.read = read_delivery(data, candidate.file_format or "csv")
+        fast_csv.log_reader(candidate.relative_path, arrival.read)
         arrival.header, arrival.extra = _check_header(spec, arrival.read)
         if not arrival.read.records:
             raise RejectedFile("bestand bevat geen gegevensrijen (een volledige momentopname is nooit leeg)")
@@ -318,7 +322,7 @@ def _load_checked_rows(
     quarantine = []
     for index, rows in failed.items():
         arrival = batch[index]
-        candidate, by_number = arrival.candidate, dict(arrival.read.records)
+        candidate, by_number = arrival.candidate, fast_csv.rows_by_number(arrival.read, [n for n, _ in rows])
         quarantine += [
             (ids[index], candidate.file_name, candidate.bron, candidate.bestand, candidate.peildatum,
              number, _raw_values_json(arrival.header, by_number[number]), reasons)
@@ -402,10 +406,7 @@ def _store_extra_values(
 ) -> None:
     rows = []
     for name in extra:
-        i = header.index(name)
-        for number, values in read.records:
-            if i < len(values) and values[i].strip():
-                rows.append((delivery_id, file_name, number, name, values[i]))
+        rows += [(delivery_id, file_name, n, name, v) for n, v in fast_csv.extra_value_rows(read, header, name)]
     if rows:
         table = pa.table({
             "delivery_id": pa.array([r[0] for r in rows], pa.int32()),

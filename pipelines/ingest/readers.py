@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from pipelines.ingest.records import MalformedCsv, count_csv_records
+from pipelines.ingest.records import MalformedCsv, MalformedXlsx, count_csv_records, count_xlsx_rows
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -47,10 +47,30 @@ def read_delivery(data: bytes, file_format: str) -> ReadResult:
     if not data:
         raise RejectedFile("leeg bestand (0 bytes)")
     if file_format == "xlsx":
-        return read_xlsx(data)
-    result = read_csv(data)
+        result = read_xlsx(data)
+        check_xlsx_row_count(data, result)
+        return result
+    from pipelines.ingest.fast_csv import read_csv_preferring_fast  # columnar; falls back to read_csv
+
+    result = read_csv_preferring_fast(data)
     check_record_count(result)
     return result
+
+
+def check_xlsx_row_count(data: bytes, result: ReadResult) -> None:
+    """Reject a workbook whose non-blank rows, counted from its XML, differ from what was read."""
+    try:
+        counted = count_xlsx_rows(data)
+    except MalformedXlsx as exc:
+        raise RejectedFile(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a part missing or broken: the workbook is not well-formed
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    read = 1 + len(result.records)  # the header and the data rows; blank rows are not counted
+    if counted != read:
+        raise RejectedFile(
+            f"de Excel-lezer vond {read} niet-lege rijen (kopregel meegeteld), maar het eerste werkblad "
+            f"bevat er {counted}; het bestand is in zijn geheel geweigerd zodat geen rij ongemerkt verloren gaat"
+        )
 
 
 def check_record_count(result: ReadResult) -> None:
@@ -152,12 +172,37 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+MAX_XLSX_EXPANSION = 100  # uncompressed / compressed; real workbooks stay under ~20
+MAX_XLSX_UNCOMPRESSED = 2 << 30
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse a workbook that would unpack to far more than it weighs, before unpacking it.
+
+    An XLSX is a zip; a hostile or broken one can declare gigabytes of XML and take the night's
+    memory with it. The zip's own directory says how large its parts are, without unpacking.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise RejectedFile(f"Excel-werkmap kan niet geopend worden ({type(exc).__name__})") from exc
+    if unpacked > MAX_XLSX_UNCOMPRESSED or unpacked > MAX_XLSX_EXPANSION * max(len(data), 1) + (1 << 20):
+        raise RejectedFile(
+            f"Excel-werkmap pakt uit tot {unpacked / 2**20:.0f} MiB uit {len(data) / 2**20:.1f} MiB; "
+            "dat is geen gewone werkmap (zip-bom?); lever de gegevens als .csv"
+        )
+
+
 def read_xlsx(data: bytes) -> ReadResult:
     """The first worksheet, header in row 1; read with calamine (Rust), ~10x faster than openpyxl."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     if not data.startswith(ZIP_MAGIC):
         raise RejectedFile("bestand met extensie .xlsx is geen Excel-werkmap (xlsx)")
+    _refuse_zip_bomb(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:

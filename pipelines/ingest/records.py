@@ -35,6 +35,10 @@ class MalformedCsv(ValueError):
     """The bytes break the contract's quoting rules; the message tells the sender where."""
 
 
+class MalformedXlsx(ValueError):
+    """The workbook holds something the reader can not take as a value; the message says where."""
+
+
 @dataclass(frozen=True)
 class CsvRecordCount:
     """Physical records of a CSV file: header and blank records included."""
@@ -167,3 +171,79 @@ def _locate(raw: np.ndarray, position: int) -> _Position:
     breaks = _record_terminators(raw, head, 0, np.empty(0, dtype=np.int64), 0)
     outside = np.searchsorted(quotes, breaks) % 2 == 0
     return _Position(record=int(np.count_nonzero(outside)) + 1, line=line)
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def count_xlsx_rows(data: bytes) -> int:
+    """Rows of the first worksheet that hold any non-blank value, read from the sheet's XML.
+
+    The XLSX reader (calamine) returns cell values; this counts the same rows from the raw
+    parts of the workbook (workbook.xml → its relationships → the sheet's `<row>` elements,
+    shared strings resolved), with no spreadsheet library, so a reader that dropped or merged
+    rows would be caught. Blank means: every cell empty or only whitespace, as the reader says.
+    """
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = _first_sheet_part(archive, ElementTree)
+        shared = _shared_strings(archive, ElementTree)
+        rows = 0
+        with archive.open(sheet) as part:
+            for _, element in ElementTree.iterparse(part, events=("end",)):
+                if element.tag == SHEET_NS + "row":
+                    cells = list(element.iter(SHEET_NS + "c"))
+                    _refuse_error_values(cells)
+                    if any(_cell_text(cell, shared).strip() for cell in cells):
+                        rows += 1
+                    element.clear()
+    return rows
+
+
+def _refuse_error_values(cells) -> None:
+    """An Excel error (`#N/A`, `#VALUE!`) is not a value: the reader would see an empty cell."""
+    for cell in cells:
+        if cell.get("t") == "e":
+            value = cell.find(SHEET_NS + "v")
+            raise MalformedXlsx(
+                f"cel {cell.get('r', '?')} bevat de Excel-foutwaarde {value.text if value is not None else '?'}; "
+                "een foutwaarde is geen gegeven en zou als lege cel gelezen worden; lever de waarde zelf "
+                "(of laat de cel echt leeg)"
+            )
+
+
+def _first_sheet_part(archive, ElementTree) -> str:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
+    rel_id = first.get(REL_NS + "id") if first is not None else None
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(PKG_REL_NS + "Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    raise KeyError("first worksheet not found in xl/workbook.xml")
+
+
+def _shared_strings(archive, ElementTree) -> list[str]:
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in item.iter(SHEET_NS + "t")) for item in root.iter(SHEET_NS + "si")]
+
+
+def _cell_text(cell, shared: list[str]) -> str:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(SHEET_NS + "t"))
+    value = cell.find(SHEET_NS + "v")
+    text = value.text if value is not None and value.text is not None else ""
+    if kind == "s" and text:
+        return shared[int(text)]
+    return text

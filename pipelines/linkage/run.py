@@ -7,7 +7,8 @@ Writes, in schema `linkage` of the pipeline database (restricted zone):
   the v_nummer, so it is the same in every pilot, every knowledge state and every night; adding a
   delivery never renumbers a linked person. An unlinked person is one client of one pilot.
 - `linkage.verblijf_keys`: the pseudonym of every stay (bron, verblijf_id).
-- the review list as CSV for reviewers: `<warehouse>/review/reviewlijst.csv`.
+- the review list as CSV for reviewers: `<warehouse>/review/reviewlijst.csv`, and beside it an
+  HTML page per candidate pair with Splink's waterfall of match weights (`review/paren/`, review.py).
 
 Reviewer decisions come from `<warehouse>/review/koppelbeslissingen.csv` (or the file named by
 LVV_KOPPELBESLISSINGEN): columns bron, client_id, v_nummer, beslissing (BEVESTIGD | AFGEWEZEN),
@@ -207,9 +208,27 @@ def run_linkage(db_path: Path, warehouse: Path) -> LinkageSummary:
             WHERE kennisstand = 'nieuwste' AND op_reviewlijst GROUP BY 1 ORDER BY 1""").fetchall():
             summary.review[reden] = n
         _export_review_list(con, warehouse)
+        _write_review_pages(con, warehouse)
     finally:
         con.close()
     return summary
+
+
+def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """An HTML page per candidate pair beside the list (review.py); needs Splink, like step 3.
+
+    The pages help the reviewers but the figures do not depend on them: a failure is a warning
+    in the run's log, not a failed linkage step."""
+    try:
+        from pipelines.linkage.review import write_review_pages
+    except ImportError:
+        return
+    try:
+        write_review_pages(con, warehouse)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        from pipelines.log import progress_logger
+
+        progress_logger.warning(f"koppeling: reviewpagina's niet geschreven: {type(exc).__name__}: {exc}")
 
 
 def _export_review_list(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:

@@ -24,14 +24,27 @@ How a publish is made safe:
 5. Anything that fails (or a kill halfway) leaves the previous `monitor.duckdb` untouched; the
    temporary file of an interrupted publish is removed by the next one. A lock file keeps two
    publishes from running at once.
+
+What analysts' tools get from it:
+
+- every table and column carries its description as a DuckDB comment (`duckdb_tables()`,
+  `duckdb_columns()`, DBeaver's remarks): dbt writes the YAML descriptions of the marts as
+  comments (`persist_docs`), and the copy keeps them;
+- the file is written in DuckDB's storage format `v1.0.0` (`PUBLISHED_STORAGE_VERSION`), so
+  every DuckDB from 1.0 on (the CLI, R's and DBeaver's drivers, Python) opens it, not only 2.x;
+- `<warehouse>/parquet/<table>.parquet`: one Parquet file per table of the checked file, with
+  the table's and the columns' descriptions as Parquet key-value metadata, for tools without
+  DuckDB. It is written from the checked file and swapped in after it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +55,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
-from pipelines.fsperm import publish_mode
+from pipelines.fsperm import publish_mode, published_dir
 from pipelines.publish.scanner import Finding, is_forbidden_column, load_identifiers, scan_with_identifiers
 
 PUBLISHED_DB_NAME = "monitor.duckdb"
@@ -50,6 +63,11 @@ PUBLISHED_SCHEMA = "marts"
 TEMP_PREFIX = ".monitor.duckdb.tmp-"
 LOCK_NAME = ".monitor.duckdb.lock"
 PUBLICATION_TABLES = ("publicatie", "publicatie_leveringen")
+# The oldest storage format DuckDB 2.0 writes: DuckDB 1.0 … 1.5 (storage numbers 64-68) refuse
+# 2.0's own format (69), and analysts' CLIs, R packages and DBeaver drivers are 1.x.
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
+PARQUET_DIR_NAME = "parquet"
+PARQUET_TEMP_PREFIX = ".parquet.tmp-"
 
 Progress = Callable[[str], None]
 
@@ -120,8 +138,10 @@ def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progr
             if Path(str(temp) + ".wal").exists():
                 raise PublishError("het tijdelijke bestand heeft nog een WAL na sluiten; niet gepubliceerd")
             publish_mode(temp)  # 0640: the analysts' group reads it (pipelines/fsperm.py)
+            parquet_temp = _write_parquet(temp, warehouse_dir)
             os.replace(temp, target)
             fsync_path(warehouse_dir)
+            _swap_parquet(parquet_temp, warehouse_dir)
         except BaseException:
             _remove(temp)
             raise
@@ -134,8 +154,13 @@ def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progr
 
 
 def _build(temp: Path, pipeline_db: Path, is_demo: bool, say: Progress) -> tuple[list[PublishedMacro], dict[str, int]]:
-    con = duckdb.connect(str(temp))
+    con = duckdb.connect()
     try:
+        # An in-memory session that attaches the new file in the storage format 1.x clients read.
+        con.execute(
+            f"ATTACH {_sql_literal(str(temp))} AS published (STORAGE_VERSION {_sql_literal(PUBLISHED_STORAGE_VERSION)})"
+        )
+        con.execute("USE published")
         con.execute(f"ATTACH {_sql_literal(str(pipeline_db))} AS src (READ_ONLY)")
         relations = con.execute(
             """
@@ -280,6 +305,35 @@ def _write_publication_tables(
     con.execute(
         "COMMENT ON TABLE marts.publicatie_leveringen IS 'De leveringen waaruit de marts zijn gebouwd (bestandsnaam, sha256, peildatum).'"
     )
+    for table, columns in PUBLICATION_COLUMN_COMMENTS.items():
+        for column, comment in columns.items():
+            con.execute(f"COMMENT ON COLUMN marts.{table}.{column} IS {_sql_literal(comment)}")
+
+
+# The two tables publish itself writes have no dbt YAML: their column descriptions live here.
+PUBLICATION_COLUMN_COMMENTS: dict[str, dict[str, str]] = {
+    "publicatie": {
+        "is_demo": "Waar als het bestand uit synthetische demo-gegevens met de zichtbare demo-sleutel is gebouwd.",
+        "published_at": "Moment van publiceren (UTC, op de seconde).",
+        "code_version": "Versie van de code die publiceerde (git describe of de pakketversie).",
+        "nieuwste_peildatum": "De nieuwste peildatum van de gebruikte leveringen.",
+        "aantal_leveringen": "Aantal geladen leveringen waaruit de marts zijn gebouwd.",
+        "tabellen": "Namen van de gepubliceerde tabellen van schema marts (lijst).",
+        "macros": "Namen van de gepubliceerde macro's van schema marts (lijst), bijv. monitor_op.",
+        "beschrijving": "Wat dit bestand is, in één zin.",
+    },
+    "publicatie_leveringen": {
+        "delivery_id": "Volgnummer van de levering in de afgeschermde zone.",
+        "file_name": "Bestandsnaam van de levering zoals die in de landing stond.",
+        "bron": "De bron: een pilot (amsterdam … eindhoven), ind of dtv.",
+        "bestand": "Het soort bestand (bijv. verblijven, trajecten, procedures, maatregelen, vertrekzaken).",
+        "peildatum": "De peildatum van de levering.",
+        "sha256": "SHA-256 van het geleverde bestand (64 hexadecimale tekens).",
+        "received_at": "Moment waarop het bestand is ingelezen (UTC).",
+        "rows_loaded": "Aantal geladen rijen (rijen in quarantaine niet meegeteld).",
+        "in_nieuwste_stand": "Waar als deze levering meetelt in de nieuwste stand (de nieuwste van haar bron en bestand).",
+    },
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,6 +421,56 @@ def _probe_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Parquet beside it
+
+
+def _write_parquet(checked: Path, warehouse_dir: Path) -> Path:
+    """One Parquet file per table of the checked file, in a hidden folder beside it.
+
+    Read from the file that passed the checks, so the Parquet files hold exactly what was
+    checked; each carries the table's comment and a JSON of the column comments as key-value
+    metadata (`beschrijving`, `kolommen`)."""
+    folder = warehouse_dir / f"{PARQUET_TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    published_dir(folder.mkdir() or folder)  # 0750 even under the services' UMask=0077
+    con = duckdb.connect(str(checked), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+        ).fetchall()
+        for name, comment in tables:
+            columns = dict(con.execute(
+                "SELECT column_name, coalesce(comment, '') FROM duckdb_columns() "
+                "WHERE schema_name = 'marts' AND table_name = ? ORDER BY column_index", [name],
+            ).fetchall())
+            metadata = (f"beschrijving: {_sql_literal(comment)}, "
+                        f"kolommen: {_sql_literal(json.dumps(columns, ensure_ascii=False))}")
+            out = folder / f"{name}.parquet"
+            con.execute(
+                f"COPY marts.{_ident(name)} TO {_sql_literal(str(out))} "
+                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"
+            )
+            publish_mode(out)  # 0640, like monitor.duckdb
+            fsync_path(out)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        con.close()
+    return folder
+
+
+def _swap_parquet(new_folder: Path, warehouse_dir: Path) -> None:
+    """Put the new Parquet folder in place of the old one (two renames; the old one goes)."""
+    target = warehouse_dir / PARQUET_DIR_NAME
+    old = warehouse_dir / f"{PARQUET_TEMP_PREFIX}old-{secrets.token_hex(4)}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new_folder, target)
+    fsync_path(warehouse_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # Files
 
 
@@ -388,6 +492,8 @@ def _remove_stale_temp_files(warehouse_dir: Path) -> None:
     """Temporary files of an interrupted publish (we hold the lock, so no publish is running)."""
     for leftover in warehouse_dir.glob(TEMP_PREFIX + "*"):
         _remove(leftover)
+    for leftover in warehouse_dir.glob(PARQUET_TEMP_PREFIX + "*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:
@@ -416,6 +522,6 @@ def _sql_literal(text: str) -> str:
 
 
 __all__ = [
-    "PUBLISHED_DB_NAME", "PublishError", "PublishedMacro", "code_version", "publish_warehouse",
+    "PARQUET_DIR_NAME", "PUBLISHED_DB_NAME", "PUBLISHED_STORAGE_VERSION", "PublishError", "PublishedMacro", "code_version", "publish_warehouse",
     "published_db_path",
 ]

@@ -70,6 +70,15 @@ def command_report(args: argparse.Namespace) -> int:
         print(f"fout: gepubliceerd bestand {database} bestaat niet. Draai eerst `lvv-monitor run`, "
               "of geef --warehouse DIR of --published FILE.", file=sys.stderr)
         return 2
+    from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
+
+    try:
+        for chosen in (args.peildatum, args.previous):
+            if chosen is not None:
+                check_peildatum(database, chosen)
+    except PeildatumBuitenBereik as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        return 2
     try:
         peildatum = args.peildatum or newest_peildatum(database)
         out = args.out or default_report_path(warehouse, peildatum)

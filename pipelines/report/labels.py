@@ -135,7 +135,29 @@ def reden_label(code: str) -> str:
 
 
 def afwijking_label(code: str) -> str:
-    return AFWIJKING_UITSTROOM.get(code, code.replace("_", " ").capitalize())
+    """The Dutch name of a kind of deviation (marts.fct_afwijkingen.soort).
+
+    A target-group code is named as the monitor names it ("EU-burger", not the mechanical
+    "Eu burger"); an upper-case code without a name here gets the expectation suites' title
+    (what `lvv-monitor deviations` prints as `titel`); the rest reads fine as words."""
+    if code in AFWIJKING_UITSTROOM:
+        return AFWIJKING_UITSTROOM[code]
+    if code in BUITEN_DOELGROEP_REDEN:
+        return BUITEN_DOELGROEP_REDEN[code]
+    if code.isupper():
+        title = _suite_titles().get(code)
+        if title:
+            return title
+    return code.replace("_", " ").capitalize()
+
+
+def _suite_titles() -> dict[str, str]:
+    try:
+        from pipelines.expectations.suites import soorten
+
+        return {soort: info.titel for soort, info in soorten().items()}
+    except Exception:  # noqa: BLE001 - the report works without the suites' titles
+        return {}
 
 
 def bestand_label(bestand: str) -> str:
