@@ -47,8 +47,8 @@ def test_the_run_command_stops_before_any_work(no_demo, tmp_path, capsys):
 
 def test_the_sensor_skips_with_the_reason_when_the_key_is_missing(no_demo, tmp_path):
     resource = WarehouseResource(landing_dir=str(tmp_path / "landing"), warehouse_dir=str(tmp_path / "wh"))
-    context = dg.build_sensor_context(resources={"warehouse": resource})
-    result = landing_sensor(context)
+    with dg.build_sensor_context(resources={"warehouse": resource}) as context:  # the resource has a lifecycle
+        result = landing_sensor(context)
     assert isinstance(result, dg.SkipReason) and "LVV_PSEUDONYM_KEY is niet gezet" in result.skip_message
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from pipelines.extract.cells import CellId, Constraint
+from pipelines.extract.microdata import CATEGORY_SUPPRESSED
 
 TOTAL = "totaal"
 
@@ -27,13 +28,15 @@ def microdata_bounds(microdata: pd.DataFrame) -> dict[CellId, tuple[int, int]]:
     bounds: dict[CellId, tuple[int, int]] = {}
     scope = microdata[microdata["in_doelgroep"].astype(bool)]
     pilots = sorted(p for p in scope["pilot"].dropna().unique())
-    categories = sorted(c for c in scope["uitstroomcategorie"].dropna().unique())
+    categories = sorted(c for c in scope["uitstroomcategorie"].dropna().unique() if c != CATEGORY_SUPPRESSED)
     unknown_pilot = scope["pilot"].isna()
+    # A hidden category (`onderdrukt`, see microdata.hide_suppressed_categories) may be any one.
+    unknown_category = scope["uitstroomcategorie"].isna() | (scope["uitstroomcategorie"] == CATEGORY_SUPPRESSED)
     for pilot in pilots:
         mine = scope[(scope["pilot"] == pilot) | unknown_pilot]
         for category in categories:
             certain = int(((mine["pilot"] == pilot) & (mine["uitstroomcategorie"] == category)).sum())
-            possible = int(((mine["uitstroomcategorie"] == category) | mine["uitstroomcategorie"].isna()).sum())
+            possible = int(((mine["uitstroomcategorie"] == category) | unknown_category.loc[mine.index]).sum())
             bounds[("uitstroom", pilot, TOTAL, category)] = (certain, possible)
     return bounds
 
