@@ -161,8 +161,12 @@ def command_run(args: argparse.Namespace) -> int:
     elif not landing.is_dir():
         print(f"fout: landingsmap {landing} bestaat niet. Geef --landing DIR of zet LVV_LANDING.", file=sys.stderr)
         return 2
+    from pipelines.pseudonym import key_problem
     from pipelines.runner import run_monitor
 
+    if problem := key_problem():  # before any work: no run that dies at the linkage for want of a key
+        print(f"fout: {problem}", file=sys.stderr)
+        return 2
     try:
         outcome = run_monitor(landing, warehouse, force=args.force)
     except runs.RunLocked as exc:

@@ -3,7 +3,10 @@
 Identifiers (v_nummer, client_id, verblijf_id) never leave the restricted zone; what leaves it
 carries a pseudonym computed here. The secret comes from `LVV_PSEUDONYM_KEY`. In demo mode
 (`LVV_DEMO=1`, set by `lvv-monitor run --demo`) a visible demo key is used and outputs are
-marked as demo; outside demo mode a missing key is an error, never a silent default.
+marked as demo; outside demo mode a missing key is an error, never a silent default, and so is
+the (public) demo key or a key shorter than `MIN_KEY_BYTES` (32) bytes: a short key can be
+guessed, and every pseudonym with it. `key_problem()` says what is wrong without raising, for
+the Dagster sensor and schedule, which skip with that reason rather than fail halfway a run.
 """
 
 from __future__ import annotations
@@ -16,10 +19,29 @@ DEMO_KEY = "DEMO-SLEUTEL-alleen-voor-synthetische-demo-gegevens"
 KEY_ENV = "LVV_PSEUDONYM_KEY"
 DEMO_ENV = "LVV_DEMO"
 PSEUDONYM_LENGTH = 16  # hex characters: 64 bits, no collisions at this population size
+MIN_KEY_BYTES = 32
+_HOW_TO = (
+    f"`export {KEY_ENV}=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`, en bewaar "
+    "hem buiten de repository (systemd: in een EnvironmentFile, zie deploy/): dezelfde sleutel geeft elke nacht "
+    "dezelfde pseudoniemen. "
+)
 
 
 class MissingPseudonymKey(RuntimeError):
     pass
+
+
+class WeakPseudonymKey(MissingPseudonymKey):
+    """The key is set but not usable outside demo mode (the demo key, or too short)."""
+
+
+def key_problem() -> str | None:
+    """Why no pseudonym key can be used now (None: it can). Never shows the key."""
+    try:
+        pseudonym_key()
+    except MissingPseudonymKey as exc:
+        return str(exc)
+    return None
 
 
 def is_demo_mode() -> bool:
@@ -29,15 +51,27 @@ def is_demo_mode() -> bool:
 def pseudonym_key() -> bytes:
     """The HMAC secret: LVV_PSEUDONYM_KEY, or the demo key in demo mode; else a clear error."""
     key = os.environ.get(KEY_ENV, "")
+    demo = is_demo_mode()
     if key:
-        return key.encode("utf-8")
-    if is_demo_mode():
+        secret = key.encode("utf-8")
+        if demo:
+            return secret
+        if key.strip() == DEMO_KEY:
+            raise WeakPseudonymKey(
+                f"{KEY_ENV} is de openbare demosleutel; die is alleen toegestaan in demomodus ({DEMO_ENV}=1). "
+                "Zet een eigen geheime sleutel van minstens 32 tekens, bijvoorbeeld " + _HOW_TO
+            )
+        if len(secret) < MIN_KEY_BYTES:
+            raise WeakPseudonymKey(
+                f"{KEY_ENV} is te kort ({len(secret)} bytes, minstens {MIN_KEY_BYTES}): een korte sleutel is te "
+                "raden, en daarmee ieder pseudoniem. Zet een langere, bijvoorbeeld " + _HOW_TO
+            )
+        return secret
+    if demo:
         return DEMO_KEY.encode("utf-8")
     raise MissingPseudonymKey(
-        f"{KEY_ENV} is niet gezet. Zet een geheime sleutel (minstens 32 tekens), bijvoorbeeld "
-        f"`export {KEY_ENV}=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`, en bewaar "
-        "hem buiten de repository: dezelfde sleutel geeft elke nacht dezelfde pseudoniemen. "
-        f"Alleen voor de synthetische demo: `lvv-monitor run --demo` (of {DEMO_ENV}=1)."
+        f"{KEY_ENV} is niet gezet. Zet een geheime sleutel (minstens 32 tekens), bijvoorbeeld " + _HOW_TO
+        + f"Alleen voor de synthetische demo: `lvv-monitor run --demo` (of {DEMO_ENV}=1)."
     )
 
 

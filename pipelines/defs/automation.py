@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines import nightly_fingerprint
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.landing import scan_landing
+from pipelines.pseudonym import key_problem
 
 NIGHTLY_JOB = dg.define_asset_job(
     "nightly_monitor",
@@ -16,17 +17,28 @@ NIGHTLY_JOB = dg.define_asset_job(
     description="The whole monitor: landing → raw zone → dbt (staging, intermediate, marts) and checks.",
 )
 
+def key_skip_reason() -> dg.SkipReason | None:
+    """A run without a usable pseudonym key would do all the ingest and dbt work and then fail at
+    `person_linkage`: skip it, saying why and what to do, instead (the key is never shown)."""
+    problem = key_problem()
+    return dg.SkipReason(f"geen run gestart: {problem}") if problem else None
+
+
 @dg.schedule(
     name="nightly_monitor_0200",
     job=NIGHTLY_JOB,
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/Amsterdam",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Amsterdam time; a night with nothing new is a skipped tick, not a run.",
+    description="Every night at 02:00 Amsterdam time; a night with nothing new, or without a usable key, is a skipped tick with the reason, not a run.",
 )
 def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
     """The nightly run, unless nothing changed since the last good publish (the tick then shows
-    as skipped in the UI with the reason, and the night is written to the run ledger)."""
+    as skipped in the UI with the reason, and the night is written to the run ledger), or
+    without a usable pseudonym key (skipped with what to do)."""
+    no_key = key_skip_reason()
+    if no_key:
+        return no_key
     decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse)
     if not decision.rebuild:
         _record_skipped_night(warehouse, "dagster schedule")
@@ -68,6 +80,8 @@ def landing_fingerprint(landing: Path) -> str:
     description="Starts a run when a delivery lands, changes or disappears in the landing folder.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    if skip := key_skip_reason():
+        return skip  # the cursor stays: the run starts once the key is there
     fingerprint = landing_fingerprint(warehouse.paths.landing)
     if fingerprint == context.cursor:
         return dg.SkipReason("geen nieuwe of gewijzigde leveringen")

@@ -8,7 +8,8 @@ alike. Set them where the run is started (the shell, the systemd unit, `dagster 
 |---|---|---|
 | `LVV_MAX_DAGEN_ZONDER_LEVERING` | 45 | a source's newest delivery may lie this many days before the reference date |
 | `LVV_VERSHEID_REFERENTIE` | `nieuwste_peildatum` | the reference date: the newest peildatum of all deliveries, or `rundatum` (today) |
-| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.5 | a delivery must have at least this share of the rows of the previous one of its source |
+| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.6 | a current delivery with at most this share of the rows of the previous one of its source (a fall of 40 % or more) stops publishing |
+| `LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE` | 0.8 | a delivery with at most this share (a fall of 20 % or more) is flagged; both at any file size |
 | `LVV_MAX_QUARANTAINE_AANDEEL` | 0.10 | at most this share of a file's rows may be in quarantine |
 | `LVV_ASIEL_TERMIJN_DAGEN` | 14 | days a person may stay in the LVV after an asylum application before moving to the COA |
 | `LVV_VEILIG_LAND_PILOTS` | `rotterdam` | pilots (comma-separated) where safe-country persons get at most the term below |
@@ -31,7 +32,8 @@ class ConfiguratieFout(ValueError):
 class Drempels:
     max_dagen_zonder_levering: int = 45
     versheid_referentie: str = "nieuwste_peildatum"
-    min_rijen_t_o_v_vorige: float = 0.5
+    min_rijen_t_o_v_vorige: float = 0.6
+    waarschuwing_rijen_t_o_v_vorige: float = 0.8
     max_quarantaine_aandeel: float = 0.10
     asiel_termijn_dagen: int = 14
     veilig_land_pilots: tuple[str, ...] = ("rotterdam",)
@@ -42,6 +44,7 @@ class Drempels:
         return {
             "max_dagen_zonder_levering": self.max_dagen_zonder_levering,
             "min_rijen_t_o_v_vorige": self.min_rijen_t_o_v_vorige,
+            "waarschuwing_rijen_t_o_v_vorige": self.waarschuwing_rijen_t_o_v_vorige,
             "max_quarantaine_aandeel": self.max_quarantaine_aandeel,
             "asiel_termijn_dagen": self.asiel_termijn_dagen,
         }
@@ -51,6 +54,7 @@ class Drempels:
             "LVV_MAX_DAGEN_ZONDER_LEVERING": str(self.max_dagen_zonder_levering),
             "LVV_VERSHEID_REFERENTIE": self.versheid_referentie,
             "LVV_MIN_RIJEN_T_O_V_VORIGE": str(self.min_rijen_t_o_v_vorige),
+            "LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE": str(self.waarschuwing_rijen_t_o_v_vorige),
             "LVV_MAX_QUARANTAINE_AANDEEL": str(self.max_quarantaine_aandeel),
             "LVV_ASIEL_TERMIJN_DAGEN": str(self.asiel_termijn_dagen),
             "LVV_VEILIG_LAND_PILOTS": ",".join(self.veilig_land_pilots),
@@ -81,7 +85,9 @@ def drempels_uit_omgeving() -> Drempels:
         versheid_referentie=_read("LVV_VERSHEID_REFERENTIE", d.versheid_referentie, str.lower,
                                   lambda v: v in REFERENTIES, " of ".join(REFERENTIES)),
         min_rijen_t_o_v_vorige=_read("LVV_MIN_RIJEN_T_O_V_VORIGE", d.min_rijen_t_o_v_vorige, float,
-                                     lambda v: 0 <= v <= 1, "een getal tussen 0 en 1, bijvoorbeeld 0.5"),
+                                     lambda v: 0 <= v <= 1, "een getal tussen 0 en 1, bijvoorbeeld 0.6"),
+        waarschuwing_rijen_t_o_v_vorige=_read("LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE", d.waarschuwing_rijen_t_o_v_vorige,
+                                              float, lambda v: 0 <= v <= 1, "een getal tussen 0 en 1, bijvoorbeeld 0.8"),
         max_quarantaine_aandeel=_read("LVV_MAX_QUARANTAINE_AANDEEL", d.max_quarantaine_aandeel, float,
                                       lambda v: 0 <= v <= 1, "een getal tussen 0 en 1, bijvoorbeeld 0.1"),
         asiel_termijn_dagen=_read("LVV_ASIEL_TERMIJN_DAGEN", d.asiel_termijn_dagen, int,

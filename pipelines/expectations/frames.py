@@ -98,7 +98,8 @@ _FRAMES = [
     Frame(
         "leveringen_eerder",
         """
-        SELECT bron, bestand, file_name, peildatum, status, rijen_verhouding, quarantaine_aandeel
+        SELECT bron, bestand, file_name, peildatum, status, rijen_verhouding, quarantaine_aandeel,
+               coalesce(vervangt_delivery_id IS NOT NULL AND is_eerdere_peildatum, false) AS is_correctie_eerdere_levering
         FROM intermediate.int_afwijkingen__leveringen
         WHERE NOT is_actueel AND (in_gebruik OR (status = 'rejected' AND NOT later_geleverd))
         """,

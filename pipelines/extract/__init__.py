@@ -39,7 +39,7 @@ from pipelines.extract.aggregates import AggregateError, build_aggregates
 from pipelines.extract.cells import recomputable_cells
 from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
 from pipelines.extract.microdata import (
-    OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, read_stays, released_qi_keys,
+    OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, hide_suppressed_categories, read_stays, released_qi_keys,
 )
 from pipelines.extract.sdc import k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
@@ -170,6 +170,8 @@ def write_extract(
         published_keys = _published_keys(con)
     finally:
         con.close()
+    hidden_categories = hide_suppressed_categories(microdata.result.frame, set(aggregates.suppression.status))
+    say(f"microdata: uitstroomcategorie onderdrukt bij {hidden_categories} verblijven (cellen onderdrukt in de tabellen)")
 
     is_demo = bool(publication["is_demo"]) or is_demo_mode() or key == DEMO_KEY.encode("utf-8")
     result = microdata.result

@@ -27,6 +27,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from pipelines.extract.audit import protect_against_bounds
 from pipelines.extract.cells import CellId, Constraint, SuppressionResult, suppress_cells
 
 CATEGORIES = [
@@ -174,7 +175,8 @@ def build_aggregates(con: duckdb.DuckDBPyConnection, stays: pd.DataFrame, peilda
                                       f"monitor {column}: totaal over pilots"))
 
     aggregates = Aggregates(peildatum, pilots, quarters, values, constraints)
-    aggregates.suppression = suppress_cells(values, constraints, min_cell)
+    # Linear protection first, then against the bounds of the public rule "suppressed means 1–9".
+    aggregates.suppression = protect_against_bounds(values, constraints, suppress_cells(values, constraints, min_cell), min_cell)
     aggregates.tables = _tables(aggregates, monitor, bron_of)
     return aggregates
 

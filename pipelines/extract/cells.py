@@ -87,15 +87,18 @@ def recomputable_cells(
 
 
 def suppress_cells(
-    values: dict[CellId, int], constraints: list[Constraint], threshold: int, *, max_iterations: int = 10_000
+    values: dict[CellId, int], constraints: list[Constraint], threshold: int, *, max_iterations: int = 10_000,
+    initial: dict[CellId, str] | None = None,
 ) -> SuppressionResult:
     """Primary suppression of every count below `threshold`, then secondary suppression until no
-    suppressed cell is recomputable."""
+    suppressed cell is recomputable. `initial`: cells already suppressed (the bounds audit's
+    extra secondary cells, pipelines/extract/audit.py)."""
     for constraint in constraints:
         for cell in (constraint.total, *constraint.parts):
             if cell not in values:
                 raise KeyError(f"relatie {constraint.description or constraint} noemt onbekende cel {cell}")
     status: dict[CellId, str] = {cell: "primair" for cell, value in values.items() if value < threshold}
+    status.update({cell: kind for cell, kind in (initial or {}).items() if cell not in status})
     totals = {c.total for c in constraints}
     by_cell: dict[CellId, list[Constraint]] = {}
     for constraint in constraints:

@@ -61,9 +61,11 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
          sdc + " " + precision.get("uitstroomperiode", "")),
         ("verblijven", "uitstroomcategorie", "VARCHAR",
          "Gereconcilieerde uitstroomcategorie op de peildatum (MONITOR.md): de reden van de gemeente, "
-         "bevestigd met IND- en DT&V-gegevens gedateerd op of voor de peildatum.", CATEGORY_CODES,
+         "bevestigd met IND- en DT&V-gegevens gedateerd op of voor de peildatum.", CATEGORY_CODES + ", onderdrukt",
          "marts.mart_monitor_verblijven.uitstroomreden + marts.mart_monitor_bewijs",
-         "Leeg als het verblijf op de peildatum nog liep. Gevoelig kenmerk: niet gegeneraliseerd."),
+         "Leeg als het verblijf op de peildatum nog liep. Gevoelig kenmerk: niet gegeneraliseerd. "
+         "onderdrukt: de cel pilot × uitstroomcategorie is in uitstroom_per_kwartaal onderdrukt, "
+         "dus ook hier (anders is de cel uit de microdata na te tellen)."),
         ("verblijven", "scenario", "VARCHAR",
          "Begeleidingsscenario dat gold op de peildatum, of bij uitstroom als het verblijf eerder eindigde.",
          "vertrek, verblijf, geen", "marts.mart_monitor_gebeurtenissen (laatste SCENARIO_*-gebeurtenis)",

@@ -218,6 +218,27 @@ def released_qi_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return keys.where(keys.notna(), "*")
 
 
+CATEGORY_SUPPRESSED = "onderdrukt"
+
+
+def hide_suppressed_categories(frame: pd.DataFrame, suppressed: set[tuple]) -> int:
+    """Replace the uitstroomcategorie of in-scope records whose pilot × category cell of the
+    uitstroom table is suppressed by `onderdrukt` (issue 13).
+
+    Why: counting the microdata by pilot × uitstroomcategorie gave back 34 of the 592 suppressed
+    cells of the demo extract exactly (pipelines/extract/audit.py). With the category hidden for
+    every record of a suppressed cell (primary and secondary), the microdata add nothing the
+    tables do not already say: the records of a pilot with `onderdrukt` are the sum of its
+    suppressed categories, which the tables give already. Returns the number of records changed."""
+    scope = frame["in_doelgroep"].astype(bool)
+    hit = pd.Series(
+        [("uitstroom", p, "totaal", c) in suppressed for p, c in zip(frame["pilot"], frame["uitstroomcategorie"])],
+        index=frame.index,
+    ) & scope & frame["uitstroomcategorie"].notna()
+    frame.loc[hit, "uitstroomcategorie"] = CATEGORY_SUPPRESSED
+    return int(hit.sum())
+
+
 def build_microdata(
     stays: pd.DataFrame, salt: bytes, *, k: int, nationality_min_group: int, max_suppression_share: float
 ) -> Microdata:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.contract import FILE_SPECS, FileSpec
+from pipelines.fsperm import restrict_database
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("delivery_id", "INTEGER NOT NULL"),
@@ -91,3 +92,4 @@ def ensure_raw_zone(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for spec in FILE_SPECS.values():
         con.execute(data_table_ddl(spec))
+    restrict_database(con)  # lvv.duckdb 0600, its folder 0750 (pipelines/fsperm.py)

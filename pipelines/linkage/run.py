@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.fsperm import restrict_file, restricted_dir
 from pipelines.linkage.deterministic import CLIENTS_SQL, DECISIONS_DDL, DETERMINISTIC_SQL, NATIONAL_SQL
 from pipelines.pseudonym import pseudonym_key, pseudonymize
 
@@ -232,8 +233,7 @@ def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None
 
 def _export_review_list(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     """The newest review list as CSV, with empty decision columns for the reviewer to fill in."""
-    out = warehouse / "review" / "reviewlijst.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = restricted_dir(warehouse / "review") / "reviewlijst.csv"
     rows = con.execute("""
         SELECT bron, client_id, v_nummer_geleverd, strftime(geboortedatum, '%Y-%m-%d'), geslacht, nationaliteit,
                review_reden, bewijs
@@ -245,4 +245,4 @@ def _export_review_list(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path
         writer.writerow(["bron", "client_id", "v_nummer_geleverd", "geboortedatum", "geslacht", "nationaliteit",
                          "review_reden", "bewijs", "v_nummer", "beslissing", "beoordelaar", "datum", "toelichting"])
         writer.writerows([*row, "", "", "", "", ""] for row in rows)
-    return out
+    return restrict_file(out)

@@ -55,6 +55,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
+from pipelines.fsperm import publish_mode, published_dir
 from pipelines.publish.scanner import Finding, is_forbidden_column, load_identifiers, scan_with_identifiers
 
 PUBLISHED_DB_NAME = "monitor.duckdb"
@@ -136,6 +137,7 @@ def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progr
             fsync_path(temp)
             if Path(str(temp) + ".wal").exists():
                 raise PublishError("het tijdelijke bestand heeft nog een WAL na sluiten; niet gepubliceerd")
+            publish_mode(temp)  # 0640: the analysts' group reads it (pipelines/fsperm.py)
             parquet_temp = _write_parquet(temp, warehouse_dir)
             os.replace(temp, target)
             fsync_path(warehouse_dir)
@@ -429,7 +431,7 @@ def _write_parquet(checked: Path, warehouse_dir: Path) -> Path:
     checked; each carries the table's comment and a JSON of the column comments as key-value
     metadata (`beschrijving`, `kolommen`)."""
     folder = warehouse_dir / f"{PARQUET_TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-    folder.mkdir()
+    published_dir(folder.mkdir() or folder)  # 0750 even under the services' UMask=0077
     con = duckdb.connect(str(checked), read_only=True)
     try:
         tables = con.execute(
@@ -447,6 +449,7 @@ def _write_parquet(checked: Path, warehouse_dir: Path) -> Path:
                 f"COPY marts.{_ident(name)} TO {_sql_literal(str(out))} "
                 f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"
             )
+            publish_mode(out)  # 0640, like monitor.duckdb
             fsync_path(out)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

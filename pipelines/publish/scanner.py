@@ -12,6 +12,13 @@ separate token (split on white space and punctuation such as `, ; | " ' ( ) [ ] 
 identifier inside a list, a JSON document or a concatenated label is found too. Birth dates are
 looked for in ISO form (`1990-07-09`), also inside date and timestamp columns.
 
+A value is only looked for where it can be (`can_hold`): identifiers shorter than
+`MIN_IDENTIFIER_LENGTH` characters, and digit-only ones shorter than `MIN_DIGITS_IDENTIFIER`, are
+not looked for at all (a quarantined client_id `7` is indistinguishable from a count); numeric
+columns are searched only for long digit-only identifiers (a v_nummer stored as a number); date
+and timestamp columns only for birth dates. Quarantined rows count only from the newest delivery
+of their file: a sender's correction replaces the faulty rows, so it clears a block on the next run.
+
 The scanner never prints an identifier it found in full: `Finding.sample` is masked.
 """
 
@@ -53,6 +60,10 @@ IDENTIFIER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 QUARANTINE_KEYS = {"v_nummer": "v_nummer", "client_id": "client_id", "verblijf_id": "verblijf_id",
                    "geboortedatum": "geboortedatum"}
+
+# Shorter values are counts, codes and years as often as identifiers (docs/privacy.md).
+MIN_IDENTIFIER_LENGTH = 4
+MIN_DIGITS_IDENTIFIER = 6
 
 TOKEN_SPLIT = r"[\s,;|\"'()\[\]{}=<>]+"
 _TOKEN_SPLIT_RE = re.compile(TOKEN_SPLIT)
@@ -99,6 +110,35 @@ def tokens_of_text(text: str) -> set[str]:
     return tokens
 
 
+def is_searchable(value: str) -> bool:
+    """Long enough to be told apart from a count, a code or a year."""
+    if len(value) < MIN_IDENTIFIER_LENGTH:
+        return False
+    return not (value.isdigit() and len(value) < MIN_DIGITS_IDENTIFIER)
+
+
+def can_hold(column_type: str, kind: str, value: str) -> bool:
+    """Whether a column of this DuckDB type can hold this identifier (text: any; numbers: a long
+    digit-only identifier; dates: a birth date)."""
+    upper = column_type.upper()
+    if upper.startswith(("DATE", "TIMESTAMP")):
+        return kind == "geboortedatum"
+    if upper.split("(")[0] in NUMERIC_TYPES:
+        return value.isdigit()
+    return True
+
+
+NUMERIC_TYPES = frozenset({
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+    "UHUGEINT", "DECIMAL", "DOUBLE", "FLOAT", "REAL", "NUMERIC",
+})
+
+
+def searchable(identifiers: dict[str, str]) -> dict[str, str]:
+    """The identifiers worth looking for (see `is_searchable`)."""
+    return {value: kind for value, kind in identifiers.items() if is_searchable(value)}
+
+
 # ---------------------------------------------------------------------------------------------
 # The identifiers of the restricted zone
 
@@ -129,7 +169,8 @@ def load_identifiers(pipeline_db: Path) -> dict[str, str]:
                     if value:
                         found.setdefault(value, kind)
         if ("quarantine", "raw_values") in existing:
-            rows = con.execute("SELECT raw_values FROM raw.quarantine WHERE raw_values IS NOT NULL").fetchall()
+            rows = con.execute(_CURRENT_QUARANTINE_SQL if ("deliveries", "relative_path") in existing
+                               else "SELECT raw_values FROM raw.quarantine WHERE raw_values IS NOT NULL").fetchall()
             for (raw_values,) in rows:
                 try:
                     values = json.loads(raw_values)
@@ -144,6 +185,17 @@ def load_identifiers(pipeline_db: Path) -> dict[str, str]:
     finally:
         con.close()
     return found
+
+
+# Quarantined rows of the newest delivery of each file only: a correction under the same name
+# (FEEDS.md) replaces the rows it corrects.
+_CURRENT_QUARANTINE_SQL = """
+    SELECT q.raw_values FROM raw.quarantine q
+    JOIN raw.deliveries d USING (delivery_id)
+    WHERE q.raw_values IS NOT NULL
+      AND d.delivery_id = (SELECT max(later.delivery_id) FROM raw.deliveries later
+                           WHERE later.relative_path = d.relative_path)
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +224,7 @@ def scan_with_identifiers(paths: Path | str | Iterable[Path | str], identifiers:
     """As `scan_for_identifiers`, with the identifiers (value → kind) already loaded."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    identifiers = searchable(identifiers)
     findings: list[Finding] = []
     for path in _files(paths):
         findings.extend(_scan_name(path, identifiers))
@@ -279,7 +332,10 @@ def _relation_findings(
         FROM tokens t JOIN identifiers i ON t.token = i.value
         ORDER BY t.col, i.kind, i.value
     """
+    types = dict(columns)
     for column, kind, value in con.execute(query).fetchall():
+        if not can_hold(types[column], kind, value):
+            continue
         findings.append(Finding(str(path), f"{label}.{column}", "identifier", kind, mask(value)))
     return findings
 

@@ -14,10 +14,12 @@
 --
 -- Thresholds (environment, read by the expectations too; see pipelines/expectations/config.py):
 {%- set max_dagen = env_var('LVV_MAX_DAGEN_ZONDER_LEVERING', '45') | int %}
-{%- set min_verhouding = env_var('LVV_MIN_RIJEN_T_O_V_VORIGE', '0.5') | float %}
+{%- set min_verhouding = env_var('LVV_MIN_RIJEN_T_O_V_VORIGE', '0.6') | float %}
+{%- set waarschuwing_verhouding = env_var('LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE', '0.8') | float %}
 {%- set max_quarantaine = env_var('LVV_MAX_QUARANTAINE_AANDEEL', '0.1') | float %}
 {%- set asiel_termijn = env_var('LVV_ASIEL_TERMIJN_DAGEN', '14') | int %}
 --   LVV_MAX_DAGEN_ZONDER_LEVERING = {{ max_dagen }}, LVV_MIN_RIJEN_T_O_V_VORIGE = {{ min_verhouding }},
+--   LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE = {{ waarschuwing_verhouding }} (a fall of 20 % warns, of 40 % stops),
 --   LVV_MAX_QUARANTAINE_AANDEEL = {{ max_quarantaine }}, LVV_ASIEL_TERMIJN_DAGEN = {{ asiel_termijn }}
 
 with
@@ -345,20 +347,84 @@ levering as (
 
 rijen_gedaald as (
 
+    -- a fall in rows of 20 % or more (at most LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE of the previous
+    -- delivery) warns; of 40 % or more (at most LVV_MIN_RIJEN_T_O_V_VORIGE) in the current delivery
+    -- stops publishing. Ratios, so at every file size.
     select
         bron,
         'rijen_sterk_gedaald' as soort,
-        case when is_actueel then 'fout' else 'waarschuwing' end as ernst,
+        case when is_actueel and rijen_verhouding <= {{ min_verhouding }} then 'fout' else 'waarschuwing' end as ernst,
         cast(null as varchar) as persoon_key,
         cast(null as varchar) as verblijf_key,
         file_name as bestand,
         peildatum as sinds,
         rows_read || ' rijen, ' || cast(round(100 * rijen_verhouding) as integer) || '% van de vorige levering ('
-            || vorige_file_name || ', ' || vorige_rows_read || ' rijen): het bestand is waarschijnlijk onvolledig'
+            || vorige_file_name || ', ' || vorige_rows_read || ' rijen; '
+            || cast(round(100 * (1 - rijen_verhouding)) as integer) || '% minder): het bestand is waarschijnlijk onvolledig'
             || case when is_actueel then '' else '; de cijfers zoals gerapporteerd op ' || strftime(peildatum, '%Y-%m-%d') || ' gebruiken het nog' end
             as uitleg
     from deliveries
-    where (is_actueel or in_gebruik) and rijen_verhouding < {{ min_verhouding }}
+    where (is_actueel or in_gebruik) and rijen_verhouding <= {{ waarschuwing_verhouding }}
+
+),
+
+correctie_verblijven as (
+
+    -- per corrected verblijven delivery: how many stays it adds, drops and changes (counts only)
+    select
+        coalesce(nieuw.delivery_id, oud.delivery_id) as delivery_id,
+        count(*) filter (where oud.verblijf_id is null) as toegevoegd,
+        count(*) filter (where nieuw.verblijf_id is null) as vervallen,
+        count(*) filter (where oud.verblijf_id is not null and nieuw.verblijf_id is not null
+            and (oud.instroomdatum is distinct from nieuw.instroomdatum
+                 or oud.uitstroomdatum is distinct from nieuw.uitstroomdatum
+                 or oud.uitstroomreden is distinct from nieuw.uitstroomreden
+                 or oud.v_nummer is distinct from nieuw.v_nummer
+                 or oud.samenstelling is distinct from nieuw.samenstelling
+                 or oud.regiobinding is distinct from nieuw.regiobinding)) as gewijzigd,
+        count(oud.uitstroomdatum) as uitgestroomd_voor,
+        count(nieuw.uitstroomdatum) as uitgestroomd_na
+    from (
+        select d.delivery_id, d.vervangt_delivery_id, v.verblijf_id, v.instroomdatum, v.uitstroomdatum,
+               v.uitstroomreden, v.v_nummer, v.samenstelling, v.regiobinding
+        from deliveries d
+        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.delivery_id
+        where d.vervangt_delivery_id is not null and d.bestand = 'verblijven'
+    ) as nieuw
+    full outer join (
+        select d.delivery_id, v.verblijf_id, v.instroomdatum, v.uitstroomdatum,
+               v.uitstroomreden, v.v_nummer, v.samenstelling, v.regiobinding
+        from deliveries d
+        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.vervangt_delivery_id
+        where d.vervangt_delivery_id is not null and d.bestand = 'verblijven'
+    ) as oud on oud.delivery_id = nieuw.delivery_id and oud.verblijf_id = nieuw.verblijf_id
+    group by 1
+
+),
+
+correctie as (
+
+    -- a correction of an older delivery (a later peildatum of the source exists): it rewrites the
+    -- figures "as reported" at that peildatum, so it is listed with what it changed
+    select
+        deliveries.bron,
+        'correctie_eerdere_levering' as soort,
+        'waarschuwing' as ernst,
+        cast(null as varchar) as persoon_key,
+        cast(null as varchar) as verblijf_key,
+        deliveries.file_name as bestand,
+        deliveries.peildatum as sinds,
+        'Correctie van een eerdere levering (peildatum ' || strftime(deliveries.peildatum, '%Y-%m-%d')
+            || '): ' || deliveries.vervangt_rows_read || ' → ' || deliveries.rows_read || ' rijen'
+            || case when c.delivery_id is not null then
+                   ', ' || c.toegevoegd || ' verblijven erbij, ' || c.vervallen || ' vervallen, ' || c.gewijzigd
+                   || ' gewijzigd, uitgestroomd ' || c.uitgestroomd_voor || ' → ' || c.uitgestroomd_na
+               else '' end
+            || '; de cijfers zoals gerapporteerd op ' || strftime(deliveries.peildatum, '%Y-%m-%d')
+            || ' gebruiken nu de correctie' as uitleg
+    from deliveries
+    left join correctie_verblijven as c using (delivery_id)
+    where deliveries.vervangt_delivery_id is not null and deliveries.is_eerdere_peildatum and deliveries.in_gebruik
 
 ),
 
@@ -434,6 +500,7 @@ alle as (
     union all select * from gebeurtenis_buiten
     union all select * from levering
     union all select * from rijen_gedaald
+    union all select * from correctie
     union all select * from quarantaine
     union all select * from zonder_verblijf
     union all select * from geweigerd

@@ -9,7 +9,14 @@
 --   in_gebruik            the delivery counts in some knowledge state (newest or as reported)
 --   vorige_rows_read      rows_read of the loaded delivery of the same (bron, bestand) just before
 --                         it (by peildatum, then order of receipt: a correction follows its original)
---   rijen_verhouding      rows_read / vorige_rows_read (a truncated file shows as a sharp drop)
+--   rijen_verhouding      rows_read / vorige_rows_read (a truncated file shows as a sharp drop; the
+--                         thresholds LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE / LVV_MIN_RIJEN_T_O_V_VORIGE
+--                         apply at every file size, so 312 → 156 rows is flagged as well as 10 → 5)
+--   vervangt_delivery_id  a correction: the loaded delivery of the same (bron, bestand, peildatum)
+--                         received just before it, which it replaces (NULL: not a correction)
+--   vervangt_file_name, vervangt_rows_read   that delivery's file name and rows
+--   is_eerdere_peildatum  a delivery with a later peildatum of the same (bron, bestand) was received
+--                         before it: a correction then rewrites figures that were already reported
 --   quarantaine_aandeel   rows_quarantined / rows_read
 --   referentiedatum       the date freshness is measured against: the newest peildatum of all
 --                         loaded deliveries (default), or the run date when
@@ -51,7 +58,14 @@ loaded as (
     select
         delivery_id,
         lag(rows_read) over (partition by bron, bestand order by delivery_peildatum, delivery_id) as vorige_rows_read,
-        lag(file_name) over (partition by bron, bestand order by delivery_peildatum, delivery_id) as vorige_file_name
+        lag(file_name) over (partition by bron, bestand order by delivery_peildatum, delivery_id) as vorige_file_name,
+        lag(delivery_id) over (partition by bron, bestand, delivery_peildatum order by delivery_id) as vervangt_delivery_id,
+        lag(file_name) over (partition by bron, bestand, delivery_peildatum order by delivery_id) as vervangt_file_name,
+        lag(rows_read) over (partition by bron, bestand, delivery_peildatum order by delivery_id) as vervangt_rows_read,
+        -- received after a delivery with a later peildatum: it rewrites what was already reported
+        delivery_peildatum < max(delivery_peildatum) over (
+            partition by bron, bestand order by delivery_id rows between unbounded preceding and 1 preceding
+        ) as is_eerdere_peildatum
     from deliveries
     where status = 'loaded'
 
@@ -118,6 +132,10 @@ per_delivery as (
         deliveries.rows_quarantined,
         loaded.vorige_file_name,
         loaded.vorige_rows_read,
+        loaded.vervangt_delivery_id,
+        loaded.vervangt_file_name,
+        loaded.vervangt_rows_read,
+        coalesce(loaded.is_eerdere_peildatum, false) as is_eerdere_peildatum,
         case when deliveries.status = 'loaded' and loaded.vorige_rows_read > 0
              then round(deliveries.rows_read / loaded.vorige_rows_read, 4) end as rijen_verhouding,
         case when deliveries.status = 'loaded' and deliveries.rows_read > 0
@@ -148,6 +166,10 @@ never_delivered as (
         cast(null as integer) as rows_quarantined,
         cast(null as varchar) as vorige_file_name,
         cast(null as integer) as vorige_rows_read,
+        cast(null as integer) as vervangt_delivery_id,
+        cast(null as varchar) as vervangt_file_name,
+        cast(null as integer) as vervangt_rows_read,
+        false as is_eerdere_peildatum,
         cast(null as double) as rijen_verhouding,
         cast(null as double) as quarantaine_aandeel,
         cast(null as bigint) as gebeurtenissen_zonder_verblijf
