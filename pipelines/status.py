@@ -14,7 +14,6 @@ import duckdb
 
 from pipelines import runs
 from pipelines.contract import BRONNEN
-
 from pipelines.textual import format_table
 
 
