@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from pipelines.config import SEEDS_DIR
+from pipelines.pilots import pilot_bronnen
 
-GEMEENTEN: tuple[str, ...] = ("amsterdam", "rotterdam", "utrecht", "groningen", "eindhoven")
+GEMEENTEN: tuple[str, ...] = pilot_bronnen()  # seeds/pilots.csv
 BRONNEN: tuple[str, ...] = (*GEMEENTEN, "ind", "dtv")
 
 # Which `bestand` each `bron` may deliver.

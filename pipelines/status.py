@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import runs
-
+from pipelines.contract import BRONNEN
 from pipelines.textual import format_table
 
 
@@ -86,8 +86,9 @@ def status_report(db_path: Path, max_quarantine_rows: int | None = None) -> str:
                    coalesce(sum(rows_loaded), 0) AS rijen_geladen,
                    coalesce(sum(rows_quarantined), 0) AS rijen_quarantaine
             FROM raw.deliveries GROUP BY bron
-            ORDER BY list_position(['amsterdam','rotterdam','utrecht','groningen','eindhoven','ind','dtv'], bron)
-            """
+            ORDER BY list_position(?, bron)
+            """,
+            [list(BRONNEN)],
         ).fetchall()
         rejected = con.execute(
             "SELECT relative_path, reason FROM raw.deliveries WHERE status = 'rejected' ORDER BY relative_path"

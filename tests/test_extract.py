@@ -24,7 +24,7 @@ from pipelines.extract.microdata import QI_COLUMNS, released_qi_keys
 from pipelines.extract.sdc import QuasiIdentifier, k_anonymity_violations, k_anonymize
 from pipelines.pseudonym import MissingPseudonymKey
 from pipelines.publish import publish_warehouse
-from pipelines.publish.synthetic import make_pipeline_db
+from tests.synthetic_pipeline import make_pipeline_db
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ["verblijven", "monitor_peildatum", "instroom_per_kwartaal", "uitstroom_per_kwartaal",

@@ -15,7 +15,7 @@ import pytest
 from pipelines.publish.scanner import (
     file_kind, is_forbidden_column, load_identifiers, mask, scan_for_identifiers,
 )
-from pipelines.publish.synthetic import make_pipeline_db
+from tests.synthetic_pipeline import make_pipeline_db
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import pytest
 
 from pipelines.pseudonym import MissingPseudonymKey
 from pipelines.publish import LOCK_NAME, PUBLISHED_DB_NAME, TEMP_PREFIX, PublishError, publish_warehouse
-from pipelines.publish.synthetic import make_pipeline_db
+from tests.synthetic_pipeline import make_pipeline_db
 
 ROOT = Path(__file__).resolve().parents[1]
 

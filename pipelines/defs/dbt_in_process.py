@@ -227,6 +227,9 @@ class DbtInProcess(dg.ConfigurableResource):
         ]
         if indirect_selection:
             args += ["--indirect-selection", indirect_selection]
+        # dbt unit tests check the SQL on hand-made inputs, not the night's data: they run in
+        # the test suite (tests/test_dbt_unit_tests.py), never in a build.
+        args += ["--exclude-resource-type", "unit_test"]
         with _DBT_LOCK, _environment(LVV_WAREHOUSE=str(warehouse_dir)):
             parsed = parsed_project()
             try:

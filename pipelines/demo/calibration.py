@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-PILOTS: tuple[str, ...] = ("amsterdam", "rotterdam", "utrecht", "groningen", "eindhoven")
+from pipelines.pilots import pilot_bronnen, pilot_capacities
+
+PILOTS: tuple[str, ...] = pilot_bronnen()  # seeds/pilots.csv, in the contract's order
 NATIONAL_SOURCES: tuple[str, ...] = ("ind", "dtv")
 BRONNEN: tuple[str, ...] = (*PILOTS, *NATIONAL_SOURCES)
 
-CAPACITEIT: dict[str, int] = {
-    "amsterdam": 360, "rotterdam": 117, "utrecht": 235, "groningen": 300, "eindhoven": 130,
-}
+CAPACITEIT: dict[str, int] = pilot_capacities()
 
 PROGRAMME_START = date(2019, 4, 1)
 PEILDATUM = date(2020, 11, 1)  # the letter's peildatum

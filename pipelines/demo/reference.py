@@ -76,7 +76,8 @@ def _splink_case(s: Stay, by_demographics: dict[tuple, list[str]]) -> str | None
 
 def _neighbours_swapped(a: str, b: str) -> bool:
     diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-    return len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    return (len(a) == len(b) and len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
 
 
 def scope_reasons(s: Stay, p: NationalPerson | None) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.arguments import iso_date
+from pipelines.pilots import pilot_names
 
 PUBLISHED_DB = "monitor.duckdb"
 PIPELINE_DB = "lvv.duckdb"
@@ -58,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--peildatum", type=iso_date, metavar="YYYY-MM-DD",
                         help="only deviations that already held on this date (sinds on or before it)")
     parser.add_argument("--gemeente", metavar="NAME",
-                        help="only this pilot (Amsterdam, Rotterdam, Utrecht, Groningen, Eindhoven) or source (IND, DT&V)")
+                        help=f"only this pilot ({', '.join(pilot_names().values())}) or source (IND, DT&V)")
     parser.add_argument("--ernst", choices=["fout", "waarschuwing"], help="only this severity")
     parser.add_argument("--soort", metavar="SOORT", help="only this kind (e.g. GEZIN, boven_capaciteit, levering_verouderd)")
     parser.add_argument("--format", choices=["table", "csv"], default="table",

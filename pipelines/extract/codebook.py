@@ -6,12 +6,13 @@ from datetime import date
 
 from pipelines.extract.aggregates import CATEGORIES, MONITOR_COUNTS
 from pipelines.extract.sdc import KAnonymityResult
+from pipelines.pilots import pilot_bronnen
 
 CATEGORY_CODES = (
     "bestendig_verblijf, terugkeer, doormigratie, asielaanvraag_azc, uitstel_art64, mob, terug_bbb, "
     "gedwongen_beeindigd, onbevestigd, overig"
 )
-PILOT_CODES = "amsterdam, rotterdam, utrecht, groningen, eindhoven"
+PILOT_CODES = ", ".join(pilot_bronnen())
 MONITOR_MEANING = {
     "ooit_opgevangen": "unieke personen in de doelgroep met een verblijf dat op of voor de peildatum begon",
     "aanwezig": "unieke personen in de doelgroep met een verblijf dat op de peildatum nog liep",

@@ -6,6 +6,8 @@ the report always say the same thing. The definitions follow `shared/contract/MO
 
 from __future__ import annotations
 
+from pipelines.pilots import pilot_names
+
 # The columns of the monitor table, in MONITOR.md's order, grouped as the report shows them.
 # (column, short label, definition)
 MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
@@ -125,8 +127,7 @@ BESTAND_NAAM: dict[str, str] = {
 }
 
 BRON_NAAM: dict[str, str] = {
-    "amsterdam": "Amsterdam", "rotterdam": "Rotterdam", "utrecht": "Utrecht",
-    "groningen": "Groningen", "eindhoven": "Eindhoven", "ind": "IND", "dtv": "DT&V",
+    **pilot_names(), "ind": "IND", "dtv": "DT&V",  # pilots: seeds/pilots.csv
 }
 
 

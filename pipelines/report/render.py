@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from pipelines.pilots import pilot_names
 from pipelines.report import fmt
 from pipelines.report.charts import Reeks, Tabel, liggende_staven, lijngrafiek, staafgrafiek
 from pipelines.report.data import PROGRAMMASTART, ReportData, maanden
@@ -563,7 +564,7 @@ def _definities(data: ReportData) -> Sectie:
     s.add("kop", "Bronnen", id="definities-bronnen")
     lev = ", ".join(fmt.datum(d) for d in data.leveringspeildata) if data.leveringspeildata else "niet vermeld in het bestand"
     s.add("lijst", [
-        "De vijf pilotgemeenten (Amsterdam, Rotterdam, Utrecht, Groningen, Eindhoven): de verblijven in de LVV "
+        f"De vijf pilotgemeenten ({', '.join(pilot_names().values())}): de verblijven in de LVV "
         "(instroom, uitstroom en reden) en de begeleiding (scenario's, aanmelding en advies van het MRT).",
         "De IND: asiel- en reguliere procedures met hun beslissingen, en maatregelen (inreisverbod, "
         "ongewenstverklaring, Dublinclaim).",
