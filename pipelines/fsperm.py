@@ -8,7 +8,7 @@ usual umask 022, so `lvv.duckdb` (every identifier) was world-readable. Decision
 | restricted files (`lvv.duckdb` and its `.wal`, `review/reviewlijst.csv`, decisions) | 0600 | identifiers |
 | restricted folders (`review/`, `logs/`, the dbt target, the Dagster home) | 0700 | |
 | the warehouse folder | 0750 | the analysts' group must reach `monitor.duckdb` in it |
-| `monitor.duckdb` and `parquet/*.parquet` (published, no identifiers; `parquet/` 0750) | 0640 | read by the analysts' group, written by the service |
+| `monitor.duckdb`, `parquet/*.parquet` (published; `parquet/` 0750) | 0640 | analysts' group reads, service writes |
 
 The systemd units also set `UMask=0077`, so files DuckDB creates later (a WAL, a temporary file)
 start private too.

@@ -30,7 +30,10 @@ def key_skip_reason() -> dg.SkipReason | None:
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/Amsterdam",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 02:00 Amsterdam time; a night with nothing new, or without a usable key, is a skipped tick with the reason, not a run.",
+    description=(
+        "Every night at 02:00 Amsterdam time; a night with nothing new, or without a usable key, "
+        "is a skipped tick with the reason, not a run."
+    ),
 )
 def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
     """The nightly run, unless nothing changed since the last good publish (the tick then shows

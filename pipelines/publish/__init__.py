@@ -54,8 +54,8 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.fsperm import publish_mode, published_dir
+from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish.scanner import Finding, is_forbidden_column, load_identifiers, scan_with_identifiers
 
 PUBLISHED_DB_NAME = "monitor.duckdb"
