@@ -4,11 +4,12 @@ No Dagster, no dbt, no Great Expectations, no quarantine bookkeeping: what the w
 when all the machinery around it is taken away. It is a simplified but honest computation of
 MONITOR.md, so the ratio job/floor says what the machinery costs, not what a shortcut saves:
 
-- every file type of every source (verblijven and trajecten of the five pilots, IND procedures
-  and maatregelen, DT&V vertrekzaken) is read, the newest delivery of every bron+bestand (the
-  `nieuwste` state), with DuckDB's `read_csv` (encoding and delimiter sniffed from the first
-  bytes; all columns as text) or, for XLSX, python-calamine into Arrow (DuckDB's excel
-  extension cannot be installed offline);
+- every delivery of every file type of the seven sources (verblijven and trajecten of the five
+  pilots, IND procedures and maatregelen, DT&V vertrekzaken) is read, as the job reads them all,
+  with DuckDB's `read_csv` (delimiter sniffed from the header line, all columns as text; a
+  Windows-1252 file is transcoded to UTF-8 first, as DuckDB's `encodings` extension cannot be
+  installed offline) or, for XLSX, python-calamine into Arrow (nor can the `excel` extension);
+  the newest delivery of every bron+bestand is the `nieuwste` state the figures rest on;
 - header names, dates (four spellings), booleans and codes are normalized as FEEDS.md says; a
   row that does not conform is dropped (the job quarantines it with its reason);
 - linkage is the contract's deterministic rule only (v_nummer plus two of three attributes, or
