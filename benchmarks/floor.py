@@ -30,22 +30,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.contract import BESTANDEN_PER_BRON, FILE_SPECS
+
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-SOURCES = {
-    "amsterdam": ("verblijven", "trajecten"), "rotterdam": ("verblijven", "trajecten"),
-    "utrecht": ("verblijven", "trajecten"), "groningen": ("verblijven", "trajecten"),
-    "eindhoven": ("verblijven", "trajecten"), "ind": ("procedures", "maatregelen"), "dtv": ("vertrekzaken",),
-}
-COLUMNS = {
-    "verblijven": ("client_id", "verblijf_id", "v_nummer", "geboortedatum", "geslacht", "nationaliteit",
-                   "samenstelling", "instroomdatum", "herkomst", "regiobinding", "uitstroomdatum", "uitstroomreden"),
-    "trajecten": ("client_id", "verblijf_id", "datum", "gebeurtenis"),
-    "procedures": ("v_nummer", "geboortedatum", "geslacht", "nationaliteit", "procedure_id", "soort",
-                   "aanvraagdatum", "beslissing", "beslisdatum"),
-    "maatregelen": ("v_nummer", "maatregel", "ingangsdatum", "einddatum"),
-    "vertrekzaken": ("v_nummer", "geboortedatum", "geslacht", "nationaliteit", "zaak_id", "startdatum",
-                     "vertrekdatum", "vertrekwijze", "bestemming", "land"),
-}
+# The contract's file types and columns, from the one place they are defined (not the pipeline).
+SOURCES = BESTANDEN_PER_BRON
+COLUMNS = {bestand: spec.column_names for bestand, spec in FILE_SPECS.items()}
 CATEGORIES = ("bestendig_verblijf", "terugkeer", "doormigratie", "asielaanvraag_azc", "uitstel_art64",
               "mob", "terug_bbb", "gedwongen_beeindigd", "onbevestigd", "overig")
 OPTIONAL = {"verblijven": {"v_nummer", "uitstroomdatum", "uitstroomreden"}, "trajecten": set(),
