@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def xlsx_bytes(header: list[str], rows: list[list[object]], *, header_row: int =
     return buffer.getvalue()
 
 
-def deliver(landing: Path, relative_path: str, data: bytes) -> Path:
-    path = landing / relative_path
+def deliver(landing: Path, relative_path: str | bytes, data: bytes) -> Path:
+    """Write a delivery; a `bytes` path may hold any bytes a file name can (not valid UTF-8 too)."""
+    path = landing / (os.fsdecode(relative_path) if isinstance(relative_path, bytes) else relative_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

@@ -51,10 +51,7 @@ def landing_with(tmp_path, hostile: dict[bytes | str, bytes]):
     for rel, data in VALID_FILES.items():
         deliver(landing, rel, data)
     for rel, data in hostile.items():
-        path = os.path.join(os.fsencode(landing), rel if isinstance(rel, bytes) else os.fsencode(rel))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
+        deliver(landing, rel, data)
     return landing
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.contract import BRONNEN
+from pipelines.contract import BRONNEN, FILE_SPECS
 from pipelines.ingest import ingest_landing
 from tests.feeds import VERBLIJVEN_HEADER, VERBLIJVEN_ROWS, csv_bytes, deliver, query
 
@@ -183,10 +183,7 @@ def test_no_landing_folder_breaks_the_raw_zone(entries):
             rel = (folder.encode() + b"/" + name) if folder else name
             if rel.decode("utf-8", "replace") in VALID or rel in written:
                 continue
-            path = os.path.join(os.fsencode(landing), rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(data)
+            deliver(landing, rel, data)
             written[rel] = data
 
         ingest_landing(landing, db)  # must not raise, whatever the folder holds
@@ -215,8 +212,6 @@ def test_no_landing_folder_breaks_the_raw_zone(entries):
 
 
 def table_of(relative_path: str) -> str:
-    from pipelines.contract import FILE_SPECS
-
     bestand = relative_path.split("/", 1)[1].split("_")[1]
     return FILE_SPECS[bestand].raw_table
 

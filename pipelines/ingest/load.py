@@ -210,12 +210,13 @@ def _read_bytes(candidate: Candidate) -> tuple[bytes, str | None]:
     Files over `max_delivery_bytes()` are not read into memory: a snapshot of a pilot is a few
     MB, so such a file is a mistake and must not take the night's memory with it.
     """
+    limit = max_delivery_bytes()
     try:
         size = candidate.path.stat().st_size
-        if size > max_delivery_bytes():
+        if size > limit:
             return b"", (
                 f"bestand is {size / 2**20:.0f} MiB, groter dan de grens van "
-                f"{max_delivery_bytes() / 2**20:.0f} MiB (LVV_MAX_DELIVERY_BYTES); lever een momentopname, geen archief"
+                f"{limit / 2**20:.0f} MiB (LVV_MAX_DELIVERY_BYTES); lever een momentopname, geen archief"
             )
         return candidate.path.read_bytes(), None
     except OSError as exc:
@@ -346,14 +347,19 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> Non
         "raw_values": pa.array(columns[6], pa.string()),
         "reasons": pa.array(columns[7], pa.list_(pa.string())),
     })
-    con.register("quarantine_rows", table)
+    _insert_from_arrow(
+        con, "raw.quarantine", table,
+        "delivery_id, file_name, bron, bestand, peildatum, row_number, raw_values::JSON, reasons",
+    )
+
+
+def _insert_from_arrow(con: duckdb.DuckDBPyConnection, target: str, table: pa.Table, columns: str = "*") -> None:
+    """One INSERT of a whole Arrow table (a registered view, unregistered whatever happens)."""
+    con.register("arrow_rows", table)
     try:
-        con.execute(
-            "INSERT INTO raw.quarantine SELECT delivery_id, file_name, bron, bestand, peildatum, row_number, "
-            "raw_values::JSON, reasons FROM quarantine_rows"
-        )
+        con.execute(f"INSERT INTO {target} SELECT {columns} FROM arrow_rows")
     finally:
-        con.unregister("quarantine_rows")
+        con.unregister("arrow_rows")
 
 
 def _write_batch(
@@ -415,9 +421,7 @@ def _store_extra_values(
             "column_name": pa.array([r[3] for r in rows], pa.string()),
             "value": pa.array([r[4] for r in rows], pa.string()),
         })
-        con.register("extra_rows", table)
-        con.execute("INSERT INTO raw.extra_values SELECT * FROM extra_rows")
-        con.unregister("extra_rows")
+        _insert_from_arrow(con, "raw.extra_values", table)
 
 
 def ingest_bestand(
@@ -454,19 +458,29 @@ def _write_batch_contained(
     """
     try:
         return _write_batch(con, spec, batch, received_at)
-    except Exception:  # noqa: BLE001 - retried per file below, so the culprit is named
-        if len(batch) == 1 and batch[0].loadable is False:
-            raise  # a lone rejection that can not be recorded is a fault of the raw zone itself
+    except Exception as exc:  # noqa: BLE001 - retried per file below, so the culprit is named
+        if len(batch) == 1:  # it was already alone: no need to write it again before rejecting it
+            return _reject_after_failed_write(con, spec, batch[0], exc, received_at)
     reports: list[DeliveryReport] = []
     for arrival in batch:
         try:
             reports += _write_batch(con, spec, [arrival], received_at)
         except Exception as exc:  # noqa: BLE001
-            if not arrival.loadable:
-                raise
-            arrival.rejection, arrival.read = unexpected_error_reason("laden", exc), None
-            reports += _write_batch(con, spec, [arrival], received_at)
+            reports += _reject_after_failed_write(con, spec, arrival, exc, received_at)
     return reports
+
+
+def _reject_after_failed_write(
+    con: duckdb.DuckDBPyConnection, spec: FileSpec, arrival: _Arrival, exc: Exception, received_at: datetime
+) -> list[DeliveryReport]:
+    """Record a file whose rows could not be written as rejected, with the error as its reason.
+
+    A file that was already a rejection (or the same bytes again) and still can not be recorded
+    points at the raw zone itself, not at the file: that error is raised."""
+    if not arrival.loadable:
+        raise exc
+    arrival.rejection, arrival.read = unexpected_error_reason("laden", exc), None
+    return _write_batch(con, spec, [arrival], received_at)
 
 
 def open_pipeline_db(db_path: Path) -> duckdb.DuckDBPyConnection:

@@ -156,9 +156,7 @@ def check_csv_preamble(data: bytes) -> CsvPreamble:
 
 def read_csv(data: bytes) -> ReadResult:
     preamble = check_csv_preamble(data)
-    text, encoding, delimiter, counted = preamble.text, preamble.encoding, preamble.delimiter, preamble.counted
-    del preamble
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    reader = csv.reader(io.StringIO(preamble.text, newline=""), delimiter=preamble.delimiter, quotechar='"', strict=False)
     try:
         rows = list(reader)
     except csv.Error as exc:
@@ -172,8 +170,8 @@ def read_csv(data: bytes) -> ReadResult:
             continue
         records.append((number, values))
     return ReadResult(
-        header, records, encoding=encoding, delimiter=delimiter, blank_rows=blank,
-        physical_records=counted.records,
+        header, records, encoding=preamble.encoding, delimiter=preamble.delimiter, blank_rows=blank,
+        physical_records=preamble.counted.records,
     )
 
 

@@ -22,7 +22,10 @@ chunks of the file: about 0.3 s for 55 MB (900k rows) here, and little memory.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 import numpy as np
 
@@ -166,11 +169,10 @@ def _locate(raw: np.ndarray, position: int) -> _Position:
     Only called to explain a rejection, so it may rescan the start of the file.
     """
     head = raw[:position]
-    line = int(np.count_nonzero(head == LF)) + 1
     quotes = np.flatnonzero(head == QUOTE)
-    breaks = _record_terminators(raw, head, 0, np.empty(0, dtype=np.int64), 0)
+    breaks = _record_terminators(raw, head, 0, np.empty(0, dtype=np.int64), 0)  # every line end
     outside = np.searchsorted(quotes, breaks) % 2 == 0
-    return _Position(record=int(np.count_nonzero(outside)) + 1, line=line)
+    return _Position(record=int(np.count_nonzero(outside)) + 1, line=len(breaks) + 1)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -188,13 +190,9 @@ def count_xlsx_rows(data: bytes) -> int:
     shared strings resolved), with no spreadsheet library, so a reader that dropped or merged
     rows would be caught. Blank means: every cell empty or only whitespace, as the reader says.
     """
-    import io
-    import zipfile
-    from xml.etree import ElementTree
-
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheet = _first_sheet_part(archive, ElementTree)
-        shared = _shared_strings(archive, ElementTree)
+        sheet = _first_sheet_part(archive)
+        shared = _shared_strings(archive)
         rows = 0
         with archive.open(sheet) as part:
             for _, element in ElementTree.iterparse(part, events=("end",)):
@@ -207,7 +205,7 @@ def count_xlsx_rows(data: bytes) -> int:
     return rows
 
 
-def _refuse_error_values(cells) -> None:
+def _refuse_error_values(cells: list[ElementTree.Element]) -> None:
     """An Excel error (`#N/A`, `#VALUE!`) is not a value: the reader would see an empty cell."""
     for cell in cells:
         if cell.get("t") == "e":
@@ -219,7 +217,7 @@ def _refuse_error_values(cells) -> None:
             )
 
 
-def _first_sheet_part(archive, ElementTree) -> str:
+def _first_sheet_part(archive: zipfile.ZipFile) -> str:
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
     rel_id = first.get(REL_NS + "id") if first is not None else None
@@ -231,14 +229,14 @@ def _first_sheet_part(archive, ElementTree) -> str:
     raise KeyError("first worksheet not found in xl/workbook.xml")
 
 
-def _shared_strings(archive, ElementTree) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     if "xl/sharedStrings.xml" not in archive.namelist():
         return []
     root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
     return ["".join(t.text or "" for t in item.iter(SHEET_NS + "t")) for item in root.iter(SHEET_NS + "si")]
 
 
-def _cell_text(cell, shared: list[str]) -> str:
+def _cell_text(cell: ElementTree.Element, shared: list[str]) -> str:
     kind = cell.get("t")
     if kind == "inlineStr":
         return "".join(t.text or "" for t in cell.iter(SHEET_NS + "t"))
