@@ -146,14 +146,20 @@ def _is_default_landing(landing: Path) -> bool:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    landing, warehouse = _resolve_paths(args)
+    """Hold the warehouse's run lock for the whole command, so not even the demo feeds are written
+    while another run is busy (`run_monitor` takes the same lock again: it is re-entrant)."""
     from pipelines import runs
 
-    holder = runs.is_locked_elsewhere(warehouse)
-    if holder:
-        print(f"fout: er loopt al een run op warehouse {warehouse} ({holder}); wacht tot die klaar is. "
-              "`lvv-monitor status` toont de lopende run.", file=sys.stderr)
+    landing, warehouse = _resolve_paths(args)
+    try:
+        with runs.locked(warehouse):
+            return _run_holding_the_lock(args, landing, warehouse)
+    except runs.RunLocked as exc:
+        print(f"fout: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+
+
+def _run_holding_the_lock(args: argparse.Namespace, landing: Path, warehouse: Path) -> int:
     demo = args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*")))
     if demo:
         os.environ.setdefault("LVV_DEMO", "1")  # the visible demo pseudonym key; outputs marked as demo
@@ -167,11 +173,7 @@ def command_run(args: argparse.Namespace) -> int:
     if problem := key_problem():  # before any work: no run that dies at the linkage for want of a key
         print(f"fout: {problem}", file=sys.stderr)
         return 2
-    try:
-        outcome = run_monitor(landing, warehouse, force=args.force)
-    except runs.RunLocked as exc:
-        print(f"fout: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+    outcome = run_monitor(landing, warehouse, force=args.force)
     if not outcome.success:
         print(f"\nDe run is MISLUKT in stap '{outcome.failed_step}':\n  {outcome.error}", file=sys.stderr)
         print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "

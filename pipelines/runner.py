@@ -34,19 +34,23 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True, force: bool 
     """
     from pipelines import runs
 
-    runs.acquire(warehouse)
-    run_id = runs.begin_run(warehouse, "lvv-monitor run")
-    outcome: RunOutcome | None = None
-    try:
-        outcome = _execute_unless_nothing_new(landing, warehouse, quiet, force)
-    finally:
-        if outcome is not None:
-            runs.end_run(warehouse, run_id, "overgeslagen" if outcome.skipped else "geslaagd" if outcome.success else "mislukt",
-                         outcome.failed_step, outcome.error)
-        else:  # an exception (Ctrl-C included) ended the run: say so rather than leave it open
-            runs.end_run(warehouse, run_id, "mislukt", None, "onderbroken")
-        runs.release(warehouse)
+    with runs.locked(warehouse):
+        run_id = runs.begin_run(warehouse, "lvv-monitor run")
+        outcome: RunOutcome | None = None
+        try:
+            outcome = _execute_unless_nothing_new(landing, warehouse, quiet, force)
+        finally:
+            if outcome is not None:
+                runs.end_run(warehouse, run_id, _ledger_outcome(outcome), outcome.failed_step, outcome.error)
+            else:  # an exception (Ctrl-C included) ended the run: say so rather than leave it open
+                runs.end_run(warehouse, run_id, "mislukt", None, "onderbroken")
     return outcome
+
+
+def _ledger_outcome(outcome: RunOutcome) -> str:
+    if outcome.skipped:
+        return "overgeslagen"
+    return "geslaagd" if outcome.success else "mislukt"
 
 
 def _execute_unless_nothing_new(landing: Path, warehouse: Path, quiet: bool, force: bool) -> RunOutcome:

@@ -19,6 +19,8 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +40,17 @@ class _Held:
     run_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The process that holds a warehouse's run lock, as written into the lock file."""
+
+    pid: int | None
+    since: str | None
+
+    def __str__(self) -> str:
+        return f"PID {self.pid}, gestart {self.since}" if self.pid is not None else "PID onbekend"
+
+
 _held: dict[str, _Held] = {}
 _guard = threading.Lock()
 
@@ -50,9 +63,13 @@ def ledger_path(warehouse: Path) -> Path:
     return warehouse / LEDGER_NAME
 
 
+def _key(warehouse: Path) -> str:
+    return str(warehouse.resolve())
+
+
 def acquire(warehouse: Path) -> None:
     """Take the run lock of `warehouse`, or raise `RunLocked` naming the process that has it."""
-    key = str(warehouse.resolve())
+    key = _key(warehouse)
     with _guard:
         if key in _held:
             _held[key].depth += 1
@@ -74,7 +91,7 @@ def acquire(warehouse: Path) -> None:
 
 
 def release(warehouse: Path) -> None:
-    key = str(warehouse.resolve())
+    key = _key(warehouse)
     with _guard:
         held = _held.get(key)
         if held is None:
@@ -85,14 +102,20 @@ def release(warehouse: Path) -> None:
             del _held[key]
 
 
-def held_here(warehouse: Path) -> bool:
-    return str(warehouse.resolve()) in _held
+@contextmanager
+def locked(warehouse: Path) -> Iterator[None]:
+    """Hold the run lock of `warehouse` for the block (raises `RunLocked` before entering it)."""
+    acquire(warehouse)
+    try:
+        yield
+    finally:
+        release(warehouse)
 
 
-def is_locked_elsewhere(warehouse: Path) -> str | None:
-    """The holder ("PID 123 sinds ...") when another process runs on `warehouse`, else None."""
+def is_locked_elsewhere(warehouse: Path) -> Holder | None:
+    """The holder when another process runs on `warehouse`, else None."""
     path = lock_path(warehouse)
-    if held_here(warehouse) or not path.exists():
+    if _key(warehouse) in _held or not path.exists():
         return None
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -104,12 +127,12 @@ def is_locked_elsewhere(warehouse: Path) -> str | None:
     return None
 
 
-def _read_holder(fd: int) -> str:
+def _read_holder(fd: int) -> Holder:
     os.lseek(fd, 0, os.SEEK_SET)
-    text = os.read(fd, 200).decode("utf-8", "replace").split()
-    if len(text) >= 2:
-        return f"PID {text[0]}, gestart {text[1]}"
-    return "PID onbekend"
+    fields = os.read(fd, 200).decode("utf-8", "replace").split()
+    if len(fields) >= 2 and fields[0].isdigit():
+        return Holder(int(fields[0]), fields[1])
+    return Holder(None, None)
 
 
 def begin_run(warehouse: Path, kind: str, run_id: str | None = None) -> str:
@@ -119,9 +142,9 @@ def begin_run(warehouse: Path, kind: str, run_id: str | None = None) -> str:
         "run_id": run_id, "event": "started", "kind": kind, "pid": os.getpid(),
         "at": datetime.now().isoformat(timespec="seconds"),
     })
-    key = str(warehouse.resolve())
-    if key in _held:
-        _held[key].run_id = run_id
+    held = _held.get(_key(warehouse))
+    if held is not None:
+        held.run_id = run_id
     return run_id
 
 
@@ -134,7 +157,7 @@ def end_run(warehouse: Path, run_id: str, outcome: str, failed_step: str | None 
 
 
 def current_run_id(warehouse: Path) -> str | None:
-    held = _held.get(str(warehouse.resolve()))
+    held = _held.get(_key(warehouse))
     return held.run_id if held else None
 
 
@@ -180,7 +203,7 @@ def read_runs(warehouse: Path) -> list[RunRecord]:
         end = finished.get(run_id)
         if end:
             outcome = end.get("outcome", "onbekend")
-        elif run_id == running_here or (running_elsewhere and f"PID {start.get('pid')}," in running_elsewhere):
+        elif run_id == running_here or (running_elsewhere is not None and running_elsewhere.pid == start.get("pid")):
             outcome = "loopt nog"
         else:
             outcome = "niet afgemaakt"

@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines import runs
 from pipelines.contract import BRONNEN
+from pipelines.publish import PUBLISHED_DB_NAME
 from pipelines.textual import format_table
 
 
@@ -49,7 +50,7 @@ def runs_section(warehouse: Path, newest_load: datetime | None) -> list[str]:
         ))
     else:
         parts.append("Laatste run: geen runs vastgelegd in deze warehousemap")
-    published = warehouse / "monitor.duckdb"
+    published = warehouse / PUBLISHED_DB_NAME
     if not published.exists():
         parts.append("Gepubliceerd bestand: nog niet gepubliceerd (monitor.duckdb ontbreekt)")
     else:

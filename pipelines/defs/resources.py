@@ -33,7 +33,7 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         runs.acquire(warehouse)
         self._locked = True
-        if runs.current_run_id(warehouse) is None and run_id:
+        if runs.current_run_id(warehouse) is None:  # not started by `lvv-monitor run`
             self._ledger_run_id = runs.begin_run(warehouse, "dagster", run_id=run_id[:12])
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
