@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR, PIPELINE_DB_NAME, PROJECT_ROOT, SEEDS_DIR
+from pipelines.publish import PUBLISHED_DB_NAME
 
 RECORD_NAME = "nightly_fingerprint.json"
 STACK = ("lvv-monitor", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
@@ -106,7 +107,7 @@ def landing_files(landing: Path, previous: dict | None = None) -> dict[str, dict
     """Every delivery candidate with its sha256 as the ingest computes it (an over-large or
     unreadable file counts as no bytes); hashes are reused while a file's stat is unchanged."""
     from pipelines.ingest.landing import scan_landing
-    from pipelines.ingest.load import max_delivery_bytes
+    from pipelines.ingest.load import read_delivery_bytes, sha256_hex
 
     previous = previous or {}
     files: dict[str, dict] = {}
@@ -119,11 +120,8 @@ def landing_files(landing: Path, previous: dict | None = None) -> dict[str, dict
         if stat and known and known.get("stat") == stat:
             files[candidate.relative_path] = known
             continue
-        try:
-            data = candidate.path.read_bytes() if stat and stat[0] <= max_delivery_bytes() else b""
-        except OSError:
-            data = b""
-        files[candidate.relative_path] = {"stat": stat, "sha256": hashlib.sha256(data).hexdigest()}
+        data, _ = read_delivery_bytes(candidate)  # exactly the bytes the ingest would take
+        files[candidate.relative_path] = {"stat": stat, "sha256": sha256_hex(data)}
     return files
 
 
@@ -193,7 +191,7 @@ def decide(landing: Path, warehouse: Path, force: bool = False) -> Decision:
         return Decision(True, "--force: opnieuw bouwen gevraagd", state)
     if not record:
         return Decision(True, "nog geen geslaagde publicatie vastgelegd", state)
-    published = warehouse / "monitor.duckdb"
+    published = warehouse / PUBLISHED_DB_NAME
     if not published.is_file() or _stat_key(published)[:2] != record.get("published", [])[:2]:
         return Decision(True, "monitor.duckdb is niet meer het laatst gepubliceerde bestand", state)
     if state["code"] != record.get("code"):
@@ -218,7 +216,7 @@ def decide(landing: Path, warehouse: Path, force: bool = False) -> Decision:
 
 def record(warehouse: Path, state: dict) -> None:
     """After a good publish: store the state it was built from (written atomically)."""
-    published = warehouse / "monitor.duckdb"
+    published = warehouse / PUBLISHED_DB_NAME
     if not published.is_file():
         return
     ledger, _ = ledger_digest(warehouse / PIPELINE_DB_NAME)

@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import duckdb
@@ -133,13 +132,11 @@ def test_a_run_killed_during_a_step_loses_nothing(drill_ground, step, marker):
     assert status.returncode == 0, status.stderr
     assert "Laatste run: niet afgemaakt" in status.stdout
 
-    started = time.monotonic()
     recovery = cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
     assert recovery.returncode == 0, f"run after the kill at {step} failed:\n{recovery.stderr[-3000:]}"
     assert published_figures(warehouse) == expected_figures
     status = cli("status", "--warehouse", str(warehouse))
     assert "Laatste run: geslaagd" in status.stdout
-    assert time.monotonic() - started < 900
 
 
 def test_a_second_run_on_a_busy_warehouse_is_refused_naming_the_pid(drill_ground):

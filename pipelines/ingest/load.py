@@ -106,7 +106,7 @@ def record_rejection(
     data: bytes | None = None,
 ) -> DeliveryReport:
     if data is None:
-        data, error = _read_bytes(candidate)
+        data, error = read_delivery_bytes(candidate)
         if error:
             reason = f"{reason}; bovendien: {error}"
     sha = sha256_hex(data)
@@ -204,7 +204,7 @@ class _Arrival:
         return not self.unchanged and self.rejection is None
 
 
-def _read_bytes(candidate: Candidate) -> tuple[bytes, str | None]:
+def read_delivery_bytes(candidate: Candidate) -> tuple[bytes, str | None]:
     """The file's bytes, or no bytes and the reason they could not be read.
 
     Files over `max_delivery_bytes()` are not read into memory: a snapshot of a pilot is a few
@@ -234,7 +234,7 @@ def _arrive(con: duckdb.DuckDBPyConnection, candidate: Candidate) -> _Arrival:
     Any failure while reading or checking this one file (including one nobody foresaw) rejects
     this file with the error as its reason; it never stops the other files or the night.
     """
-    data, unreadable = _read_bytes(candidate)
+    data, unreadable = read_delivery_bytes(candidate)
     arrival = _Arrival(candidate, data, sha256_hex(data))
     if already_received(con, candidate.relative_path, arrival.sha):
         arrival.unchanged = True
