@@ -15,7 +15,8 @@ MONITOR.md, so the ratio job/floor says what the machinery costs, not what a sho
 - linkage is the contract's deterministic rule only (v_nummer plus two of three attributes, or
   exactly one national person with all three); the job adds probabilistic links and reviewer
   decisions, so a stay the job links probabilistically may count differently here;
-- target group, outflow category (window [instroom, uitstroom + 30 days]), scenarios and MRT
+- target group, outflow category (window [instroom, uitstroom + N days], N from
+  pipelines/reconciliation_window.py, as dbt reads it), scenarios and MRT
   follow the SQL of dbt_project/macros/monitor.sql, for one peildatum, in one statement.
 
 `compare` reads the job's `marts.fct_monitor` at the same peildatum and reports every cell that
@@ -31,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import BESTANDEN_PER_BRON, FILE_SPECS
+from pipelines.reconciliation_window import window_days
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 # The contract's file types and columns, from the one place they are defined (not the pipeline).
@@ -228,12 +230,12 @@ ended AS (
     SELECT s.bron, s.verblijf_id, s.uitstroomreden AS reden,
            (SELECT min(r.beslisdatum) FROM procedures r WHERE r.v_nummer = s.v_nummer AND r.beslissing = 'INWILLIGING'
               AND r.soort IN ('ASIEL_EERSTE', 'ASIEL_HERHAALD', 'REGULIER', 'BUITEN_SCHULD')
-              AND r.beslisdatum BETWEEN s.instroomdatum AND s.uitstroomdatum + INTERVAL 30 DAY AND r.beslisdatum <= $p) AS inwilliging,
+              AND r.beslisdatum BETWEEN s.instroomdatum AND s.uitstroomdatum + to_days($venster) AND r.beslisdatum <= $p) AS inwilliging,
            (SELECT arg_max(CASE WHEN d.vertrekwijze = 'ZELFSTANDIG_NIET_AANTOONBAAR' THEN 'mob'
                                 WHEN d.bestemming = 'HERKOMSTLAND' THEN 'terugkeer' WHEN d.bestemming = 'DERDE_LAND' THEN 'doormigratie' END,
                            d.vertrekdatum)
               FROM vertrekzaken d WHERE d.v_nummer = s.v_nummer
-              AND d.vertrekdatum BETWEEN s.instroomdatum AND s.uitstroomdatum + INTERVAL 30 DAY AND d.vertrekdatum <= $p) AS vertrek
+              AND d.vertrekdatum BETWEEN s.instroomdatum AND s.uitstroomdatum + to_days($venster) AND d.vertrekdatum <= $p) AS vertrek
     FROM s WHERE s.in_doelgroep AND s.uitstroomdatum <= $p
 ),
 categorie AS (
@@ -300,7 +302,8 @@ def compute(landing: Path, peildatum: date) -> tuple[list[dict], dict[str, int]]
         counts = load(con, landing, Path(scratch))
     for statement in MONITOR_SQL.split(";\n"):
         if statement.strip():
-            con.execute(statement.replace("$p", f"DATE '{peildatum.isoformat()}'")).fetchall()
+            con.execute(statement.replace("$p", f"DATE '{peildatum.isoformat()}'")
+                        .replace("$venster", str(window_days()))).fetchall()
     rows = con.execute(f"SELECT gemeente, {', '.join(FIGURES)} FROM monitor ORDER BY volgorde").fetchall()
     con.close()
     return [dict(zip(("gemeente",) + FIGURES, row)) for row in rows], counts

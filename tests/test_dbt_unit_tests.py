@@ -59,9 +59,12 @@ def test_monitor_unit_tests_pass_and_a_wrong_expectation_fails(tmp_path):
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     done, results = _dbt_test_unit(project, warehouse)
-    assert set(results) == {REAL_TEST, WRONG_TEST}, done.stdout[-2000:]
-    assert results[REAL_TEST]["status"] == "pass", results[REAL_TEST]["message"]
+    assert {REAL_TEST, WRONG_TEST} <= set(results), done.stdout[-2000:]
     assert results[WRONG_TEST]["status"] == "fail"
+    # Every other unit test of the project (the monitor's, the reconciliation window's) passes.
+    failing = {name: result["message"] for name, result in results.items()
+               if name != WRONG_TEST and result["status"] != "pass"}
+    assert not failing, failing
     assert done.returncode == 1
     assert (warehouse / "lvv.duckdb").exists()  # dbt ran against a real DuckDB file
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pipelines.contract import BRONNEN, GEMEENTEN
@@ -86,3 +87,136 @@ def test_dbt_accepted_values_for_bron_agree_with_the_seed():
     for path, values in found:
         pilots_in_yaml = [value for value in values if value not in NATIONAL_SOURCES]
         assert pilots_in_yaml == _seed_bronnen(), f"{path}: {values} disagrees with {PILOTS_SEED.name}"
+
+
+# --------------------------------------------------------------------------------------------
+# The reconciliation window (issue 14, 14b): defined once, as the dbt var
+# `reconciliatie_venster_dagen` in dbt_project/dbt_project.yml; dbt reads it through
+# macros/reconciliatie_venster.sql, Python through pipelines/reconciliation_window.py.
+
+# A statement of the window's length: "30 dagen na de uitstroom", "uitstroomdatum + 30 days",
+# "uitstroomdatum + interval 30 day", "uitstroomdatum + timedelta(days=30)".
+_WINDOW_STATEMENT = re.compile(
+    r"(\d+)\s*dagen\s+na\s+de\s+uitstroom"
+    r"|(\d+)\s*days?\s+after\s+the\s+uitstroom"
+    r"|uitstroom\w*\s*\+\s*(?:interval\s*|timedelta\(days=)?(\d+)",
+    re.IGNORECASE,
+)
+# Where a number of days may stand: the accessor's docstring quotes MONITOR.md, and the demo's
+# generator writes records at the contract's edges (U + 30, U + 31): its bytes are data and
+# do not follow the configuration (the demo's reference figures, pipelines/demo/reference.py, do).
+_WINDOW_ALLOWED = {Path("pipelines/reconciliation_window.py"), Path("pipelines/demo/calibration.py"),
+                   Path("pipelines/demo/construction.py"), Path("pipelines/demo/national_records.py")}
+
+
+def _window_statements(paths: list[Path]) -> list[tuple[str, int]]:
+    """(where, days) of every statement of the window's length in these files."""
+    found = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        for match in _WINDOW_STATEMENT.finditer(text):
+            days = next(group for group in match.groups() if group is not None)
+            found.append((f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}", int(days)))
+    return found
+
+
+def _code_and_suites() -> list[Path]:
+    patterns = ("pipelines/**/*.py", "benchmarks/**/*.py", "expectations/*.json",
+                "dbt_project/models/**/*.sql", "dbt_project/models/**/*.yml", "dbt_project/macros/*.sql")
+    return sorted(path for pattern in patterns for path in ROOT.glob(pattern)
+                  if path.relative_to(ROOT) not in _WINDOW_ALLOWED)
+
+
+def test_the_window_statement_pattern_finds_a_copy():
+    """The scans below are not vacuous: they recognise the spellings that were in the code."""
+    for spelled in ("tussen de instroom en 30 dagen na de uitstroom.", "uitstroomdatum + interval 30 day",
+                    "s.uitstroomdatum + INTERVAL 30 DAY", "s.uitstroomdatum + timedelta(days=30)",
+                    "[instroomdatum, uitstroomdatum + 30 days]"):
+        assert [days for days in (int(next(g for g in m.groups() if g)) for m in _WINDOW_STATEMENT.finditer(spelled))] == [30]
+
+
+def test_the_window_is_spelled_nowhere_in_code_suites_or_models():
+    copies = _window_statements(_code_and_suites())
+    assert not copies, f"a copy of the reconciliation window (read pipelines/reconciliation_window.py instead): {copies}"
+
+
+def test_the_window_has_one_default_the_contracts():
+    from pipelines.reconciliation_window import DBT_VAR, default_window_days
+
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    contract = re.search(r"U \+ (\d+) days", (ROOT.parent / "shared" / "contract" / "MONITOR.md").read_text(encoding="utf-8")
+                         ) if (ROOT.parent / "shared" / "contract" / "MONITOR.md").exists() else None
+    assert default_window_days() == project["vars"][DBT_VAR]
+    if contract:
+        assert default_window_days() == int(contract.group(1))
+    macro = (ROOT / "dbt_project" / "macros" / "reconciliatie_venster.sql").read_text(encoding="utf-8")
+    assert f"var('{DBT_VAR}')" in macro and "env_var('LVV_RECONCILIATIE_VENSTER_DAGEN'" in macro
+
+
+def test_the_docs_state_the_default_window():
+    from pipelines.reconciliation_window import default_window_days
+
+    docs = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+    statements = _window_statements(docs)
+    assert statements, "no statement of the window in docs/: the check would be vacuous"
+    wrong = [where for where, days in statements if days != default_window_days()]
+    assert not wrong, f"docs state another window than dbt_project.yml's {default_window_days()} days: {wrong}"
+
+
+def test_every_text_names_the_configured_window(monkeypatch):
+    """Set for a run, the window changes the definitions, the suites' descriptions and the
+    demo's reference figures alike; unset, they say the default."""
+    from pipelines.expectations.suites import load_suite
+    from pipelines.reconciliation_window import ENV_VAR, WindowConfigError, default_window_days, window_days
+    from pipelines.report.labels import monitor_definitie
+
+    def descriptions() -> list[str]:
+        return [e["description"] for e in load_suite("reconciliatie")["expectations"]
+                if "na de uitstroom" in e["description"]]
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert window_days() == default_window_days()
+    assert f"{default_window_days()} dagen na de uitstroom" in monitor_definitie("bestendig_verblijf")
+    assert descriptions() and all(f"{default_window_days()} dagen" in d for d in descriptions())
+
+    other = default_window_days() + 7
+    monkeypatch.setenv(ENV_VAR, str(other))
+    assert window_days() == other
+    for text in (monitor_definitie("bestendig_verblijf"), monitor_definitie("terugkeer"), *descriptions()):
+        assert f"{other} dagen na de uitstroom" in text and "{" not in text
+
+    monkeypatch.setenv(ENV_VAR, "dertig")
+    with pytest.raises(WindowConfigError, match=ENV_VAR):
+        window_days()
+
+
+def test_the_demo_reference_follows_the_configured_window(monkeypatch):
+    """A record at U + N days confirms the outflow exactly when N is inside the window."""
+    from datetime import date, timedelta
+
+    from pipelines.demo.model import NationalPerson, Stay, Vertrekzaak
+    from pipelines.demo.reference import outflow_category
+    from pipelines.reconciliation_window import ENV_VAR, default_window_days
+
+    days = default_window_days()
+    stay, person = _returned_stay(Stay, NationalPerson, Vertrekzaak, date(2020, 3, 1), days)
+    peildatum = date(2020, 3, 1) + timedelta(days=days + 10)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert outflow_category(stay, person, peildatum)[0] == "terugkeer"
+    monkeypatch.setenv(ENV_VAR, str(days - 1))
+    assert outflow_category(stay, person, peildatum)[0] == "onbevestigd"
+
+
+def _returned_stay(stay_type, person_type, departure_type, uitstroom, days_after):
+    """A stay that ended in TERUGKEER at `uitstroom`, and its person with one demonstrable
+    departure to the country of origin `days_after` days later."""
+    from datetime import date, timedelta
+
+    departure = departure_type(zaak_id="z1", startdatum=date(2020, 1, 15), vertrekdatum=uitstroom + timedelta(days=days_after),
+                               vertrekwijze="ZELFSTANDIG_AANTOONBAAR", bestemming="HERKOMSTLAND", land="MAR")
+    person = person_type(v_nummer="1234567890", geboortedatum=date(1990, 1, 1), geslacht="M", nationaliteit="MAR",
+                         lvv=True, vertrekzaken=[departure])
+    stay = stay_type(bron="utrecht", client_id="c1", verblijf_id="v1", v_nummer="1234567890", geboortedatum=date(1990, 1, 1),
+                     geslacht="M", nationaliteit="MAR", samenstelling="ALLEENSTAAND", instroomdatum=date(2020, 1, 1),
+                     herkomst="BBB", regiobinding=True, uitstroomdatum=uitstroom, uitstroomreden="TERUGKEER")
+    return stay, person

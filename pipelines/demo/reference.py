@@ -14,12 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipelines.reconciliation_window import window_days
+
 from . import calibration as cal
 from .model import NationalPerson, Population, Stay, Vertrekzaak
 
 BESTENDIG_SOORTEN = frozenset({"ASIEL_EERSTE", "ASIEL_HERHAALD", "REGULIER", "BUITEN_SCHULD"})
 DEMONSTRABLE = frozenset({"ZELFSTANDIG_AANTOONBAAR", "GEDWONGEN"})
-WINDOW_DAYS = 30
 
 
 @dataclass(slots=True)
@@ -103,7 +104,7 @@ def scope_reasons(s: Stay, p: NationalPerson | None) -> tuple[str, ...]:
 
 def outflow_category(s: Stay, p: NationalPerson | None, peildatum: date) -> tuple[str, str | None, Vertrekzaak | None]:
     """(category, deviation, deciding departure) of a stay that ended on or before the peildatum."""
-    reason, lo, hi = s.uitstroomreden, s.instroomdatum, s.uitstroomdatum + timedelta(days=WINDOW_DAYS)
+    reason, lo, hi = s.uitstroomreden, s.instroomdatum, s.uitstroomdatum + timedelta(days=window_days())
     hi = min(hi, peildatum)  # national records count only when dated on or before the peildatum
 
     def in_w(d: date | None) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.expectations.frames import FRAMES
+from pipelines.reconciliation_window import fill_in
 
 SUITES_DIR = PROJECT_ROOT / "expectations"
 SUITE_NAMES = ("convenant", "reconciliatie", "datakwaliteit")
@@ -83,7 +84,9 @@ class SoortInfo:
 def load_suite(name: str, folder: Path | None = None) -> dict:
     path = (folder or SUITES_DIR) / f"{name}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        # A description names the reconciliation window as {reconciliatie_venster_dagen}: filled
+        # in here, so the Data Docs and the CLI name the window the figures were built with.
+        return json.loads(fill_in(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise SuiteFout(f"suite {path} ontbreekt") from None
     except json.JSONDecodeError as exc:

@@ -7,9 +7,11 @@ the report always say the same thing. The definitions follow `shared/contract/MO
 from __future__ import annotations
 
 from pipelines.pilots import pilot_names
+from pipelines.reconciliation_window import fill_in
 
 # The columns of the monitor table, in MONITOR.md's order, grouped as the report shows them.
-# (column, short label, definition)
+# (column, short label, definition). A definition names the reconciliation window as
+# `{reconciliatie_venster_dagen}`: read it through `monitor_definitie`, which fills in the days.
 MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Opvang", (
         ("capaciteit", "Capaciteit (plaatsen)",
@@ -24,10 +26,10 @@ MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("Uitstroom naar categorie (verblijven, vanaf de start)", (
         ("bestendig_verblijf", "Bestendig verblijf",
          "De gemeente meldt een verblijfsvergunning én de IND heeft een aanvraag ingewilligd "
-         "tussen de instroom en 30 dagen na de uitstroom."),
+         "tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
         ("terugkeer", "Terugkeer naar land van herkomst",
          "De DT&V heeft een aantoonbaar zelfstandig of gedwongen vertrek naar het land van "
-         "herkomst geregistreerd tussen de instroom en 30 dagen na de uitstroom."),
+         "herkomst geregistreerd tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
         ("doormigratie", "Doormigratie naar derde land",
          "Als terugkeer, maar met een ander land dan het land van herkomst als bestemming."),
         ("asielaanvraag_azc", "Asielaanvraag, naar azc",
@@ -75,7 +77,13 @@ MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
 
 MONITOR_KOLOMMEN: tuple[str, ...] = tuple(col for _, rows in MONITOR_GROEPEN for col, _, _ in rows)
 MONITOR_LABEL: dict[str, str] = {col: label for _, rows in MONITOR_GROEPEN for col, label, _ in rows}
-MONITOR_DEFINITIE: dict[str, str] = {col: text for _, rows in MONITOR_GROEPEN for col, _, text in rows}
+_MONITOR_DEFINITIE: dict[str, str] = {col: text for _, rows in MONITOR_GROEPEN for col, _, text in rows}
+
+
+def monitor_definitie(column: str) -> str:
+    """The plain-language definition of a monitor column, naming the window of this run
+    (pipelines/reconciliation_window.py), so the words match the figures."""
+    return fill_in(_MONITOR_DEFINITIE[column])
 
 UITSTROOMCATEGORIEEN: tuple[str, ...] = (
     "bestendig_verblijf", "terugkeer", "doormigratie", "asielaanvraag_azc", "uitstel_art64",

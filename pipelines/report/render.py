@@ -11,13 +11,13 @@ import jinja2
 from markupsafe import Markup
 
 from pipelines.pilots import pilot_names
+from pipelines.reconciliation_window import window_days
 from pipelines.report import fmt
 from pipelines.report.charts import Reeks, Tabel, liggende_staven, lijngrafiek, staafgrafiek
 from pipelines.report.data import PROGRAMMASTART, ReportData, maanden
 from pipelines.report.labels import (
     BESTENDIG,
     ERNST_VOLGORDE,
-    MONITOR_DEFINITIE,
     MONITOR_GROEPEN,
     MONITOR_KOLOMMEN,
     MONITOR_LABEL,
@@ -25,6 +25,7 @@ from pipelines.report.labels import (
     afwijking_label,
     bestand_label,
     bron_label,
+    monitor_definitie,
     reden_label,
 )
 from pipelines.report.template import CSS, TEMPLATE
@@ -225,7 +226,7 @@ def _bestendig(data: ReportData) -> Sectie:
         "Een bestendige oplossing is een verblijfsvergunning (bestendig verblijf), of een vertrek naar "
         "het land van herkomst (terugkeer) of naar een ander land (doormigratie). De monitor telt een "
         "oplossing alleen als de IND of de DT&V haar bevestigt: een ingewilligde aanvraag of een "
-        "geregistreerd vertrek tussen de instroom en 30 dagen na de uitstroom. Meldt de gemeente een "
+        f"geregistreerd vertrek tussen de instroom en {window_days()} dagen na de uitstroom. Meldt de gemeente een "
         "oplossing zonder die bevestiging, dan staat zij onder ‘onbevestigd’."
     )
     names = [p.gemeente for p in data.pilots]
@@ -542,7 +543,7 @@ def _afwijkingen(data: ReportData) -> Sectie:
 def _definities(data: ReportData) -> Sectie:
     s = Sectie("definities", "Definities en bronnen")
     s.add("kop", "Wat de cijfers betekenen", id="definities-cijfers")
-    s.add("definities", [(MONITOR_LABEL[c], MONITOR_DEFINITIE[c]) for c in MONITOR_KOLOMMEN] + [
+    s.add("definities", [(MONITOR_LABEL[c], monitor_definitie(c)) for c in MONITOR_KOLOMMEN] + [
         ("Peildatum", "De datum waarop de stand wordt opgemaakt. Wat op de peildatum zelf gebeurt, telt mee."),
         ("Doelgroep", "Vreemdelingen zonder recht op verblijf of Rijksopvang, met aantoonbare regiobinding. "
                       "Buiten de doelgroep vallen: gezinnen met minderjarige kinderen, EU-burgers, mensen met een "
@@ -553,7 +554,8 @@ def _definities(data: ReportData) -> Sectie:
                                 "gekoppeld kon worden, is één cliënt van één pilot. Een verblijf loopt van instroom "
                                 "tot uitstroom; één persoon kan meer verblijven hebben."),
         ("Bevestiging door IND en DT&V", "Een uitstroom telt als bestendig verblijf, terugkeer of doormigratie als de "
-                                         "IND of DT&V dat registreerde tussen de instroom en 30 dagen na de uitstroom."),
+                                         f"IND of DT&V dat registreerde tussen de instroom en {window_days()} dagen "
+                                         "na de uitstroom."),
         ("Bezetting", "Alle personen die op een dag in de LVV verblijven, ook wie buiten de doelgroep valt, "
                       "tegenover de afgesproken capaciteit."),
         ("Nieuwste gegevens en zoals gerapporteerd", "Standaard gebruikt de monitor de nieuwste levering van iedere "

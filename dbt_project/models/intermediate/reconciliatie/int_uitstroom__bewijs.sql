@@ -1,6 +1,7 @@
 -- The national records that can confirm or contradict the end of a stay: every record of the
--- linked person dated in the window W = [instroomdatum, uitstroomdatum + 30 days] (MONITOR.md,
--- "Outflow category"), per knowledge state. One row per record; a stay may have none.
+-- linked person dated in the window W = [instroomdatum, uitstroomdatum + N days] (MONITOR.md,
+-- "Outflow category"; N: the var reconciliatie_venster_dagen of dbt_project.yml,
+-- read by macros/reconciliatie_venster.sql), per knowledge state. One row per record; a stay may have none.
 --   soort_bewijs: inwilliging (IND permit granted), vertrek (DT&V departure),
 --                 asiel_herhaald (repeat asylum application), art64 (art. 64 postponement granted)
 
@@ -9,7 +10,7 @@ with
 ended as (
 
     select kennisstand, verblijf_key, v_nummer, instroomdatum, uitstroomdatum,
-           uitstroomdatum + interval 30 day as venster_eind
+           uitstroomdatum + interval {{ reconciliatie_venster_dagen() }} day as venster_eind
     from {{ ref('int_verblijven__gekoppeld') }}
     where uitstroomdatum is not null and v_nummer is not null
 
