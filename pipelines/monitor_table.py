@@ -40,7 +40,7 @@ def newest_peildatum(warehouse: Path) -> date | None:
     con = duckdb.connect(str(warehouse_database(warehouse)), read_only=True)
     try:
         rows = con.execute(
-            "SELECT max(tot_en_met) FROM marts.mart_monitor_kennisstanden WHERE kennisstand <> 'nieuwste'"
+            "SELECT max(tot_en_met) FROM marts.dim_monitor_kennisstanden WHERE kennisstand <> 'nieuwste'"
         ).fetchall()
     finally:
         con.close()

@@ -36,7 +36,7 @@ def newest_peildatum(database: Path) -> date | None:
     try:
         for query in (
             "SELECT nieuwste_peildatum FROM marts.publicatie",
-            "SELECT max(tot_en_met) FROM marts.mart_monitor_kennisstanden WHERE kennisstand <> 'nieuwste'",
+            "SELECT max(tot_en_met) FROM marts.dim_monitor_kennisstanden WHERE kennisstand <> 'nieuwste'",
             "SELECT max(peildatum) FROM marts.fct_monitor",
         ):
             try:

@@ -139,12 +139,12 @@ MONITOR_MACRO = (
     """
 CREATE OR REPLACE MACRO marts.monitor_op(p, as_reported) AS TABLE
 WITH v AS (
-    SELECT * FROM marts.mart_monitor_verblijven WHERE kennisstand = 'nieuwste' AND instroomdatum <= p
+    SELECT * FROM marts.fct_monitor_verblijven WHERE kennisstand = 'nieuwste' AND instroomdatum <= p
 ), b AS (
     SELECT verblijf_key,
            min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS inwilliging,
            arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS vertrek
-    FROM marts.mart_monitor_bewijs WHERE kennisstand = 'nieuwste' AND datum <= p GROUP BY verblijf_key
+    FROM marts.fct_monitor_bewijs WHERE kennisstand = 'nieuwste' AND datum <= p GROUP BY verblijf_key
 ), ended AS (
     SELECT v.bron, v.verblijf_key, """ + CATEGORY_SQL.format(reden="v.uitstroomreden", inwilliging="b.inwilliging", vertrek="b.vertrek") + """ AS categorie
     FROM v LEFT JOIN b USING (verblijf_key) WHERE v.in_doelgroep AND v.uitstroomdatum <= p
@@ -153,11 +153,11 @@ WITH v AS (
 ), sc AS (
     SELECT present.bron, present.persoon_key,
            coalesce(arg_max(g.gebeurtenis, g.datum) FILTER (WHERE g.gebeurtenis LIKE 'SCENARIO_%'), 'GEEN') AS scenario
-    FROM present LEFT JOIN marts.mart_monitor_gebeurtenissen g
+    FROM present LEFT JOIN marts.fct_monitor_gebeurtenissen g
       ON g.kennisstand = 'nieuwste' AND g.verblijf_key = present.verblijf_key AND g.datum <= p
     GROUP BY ALL
 ), mrt AS (
-    SELECT DISTINCT v.bron, v.persoon_key FROM v JOIN marts.mart_monitor_gebeurtenissen g
+    SELECT DISTINCT v.bron, v.persoon_key FROM v JOIN marts.fct_monitor_gebeurtenissen g
       ON g.kennisstand = 'nieuwste' AND g.verblijf_key = v.verblijf_key AND g.gebeurtenis = 'MRT_ADVIES' AND g.datum <= p
     WHERE v.in_doelgroep
 ), persons AS (
@@ -315,8 +315,8 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
         "month(d) AS maand, strftime(d, '%Y-%m') AS jaar_maand, day(d) = 1 AS is_maandbegin "
         "FROM range(DATE '2019-01-01', DATE '2022-01-01', INTERVAL 1 DAY) t(d)"
     )
-    con.execute("CREATE TABLE marts.mart_monitor_kennisstanden (kennisstand VARCHAR, tot_en_met DATE)")
-    _insert(con, "marts.mart_monitor_kennisstanden",
+    con.execute("CREATE TABLE marts.dim_monitor_kennisstanden (kennisstand VARCHAR, tot_en_met DATE)")
+    _insert(con, "marts.dim_monitor_kennisstanden",
             [[d.isoformat(), d] for d in PEILDATA] + [["nieuwste", date(9999, 12, 31)]])
 
     def person_key(s: Stay) -> str:
@@ -357,14 +357,14 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
         p["first"] = min(p["first"], s.instroomdatum)
 
     con.execute(
-        """CREATE TABLE marts.mart_monitor_verblijven (kennisstand VARCHAR, verblijf_key VARCHAR, persoon_key VARCHAR,
+        """CREATE TABLE marts.fct_monitor_verblijven (kennisstand VARCHAR, verblijf_key VARCHAR, persoon_key VARCHAR,
            bron VARCHAR, instroomdatum DATE, uitstroomdatum DATE, uitstroomreden VARCHAR, in_doelgroep BOOLEAN)"""
     )
-    _insert(con, "marts.mart_monitor_verblijven", verblijven)
-    con.execute("CREATE TABLE marts.mart_monitor_bewijs (kennisstand VARCHAR, verblijf_key VARCHAR, soort_bewijs VARCHAR, datum DATE, uitkomst VARCHAR)")
-    _insert(con, "marts.mart_monitor_bewijs", bewijs)
-    con.execute("CREATE TABLE marts.mart_monitor_gebeurtenissen (kennisstand VARCHAR, verblijf_key VARCHAR, datum DATE, gebeurtenis VARCHAR)")
-    _insert(con, "marts.mart_monitor_gebeurtenissen", events)
+    _insert(con, "marts.fct_monitor_verblijven", verblijven)
+    con.execute("CREATE TABLE marts.fct_monitor_bewijs (kennisstand VARCHAR, verblijf_key VARCHAR, soort_bewijs VARCHAR, datum DATE, uitkomst VARCHAR)")
+    _insert(con, "marts.fct_monitor_bewijs", bewijs)
+    con.execute("CREATE TABLE marts.fct_monitor_gebeurtenissen (kennisstand VARCHAR, verblijf_key VARCHAR, datum DATE, gebeurtenis VARCHAR)")
+    _insert(con, "marts.fct_monitor_gebeurtenissen", events)
     con.execute(
         """CREATE TABLE marts.fct_instroom (verblijf_key VARCHAR, persoon_key VARCHAR, bron VARCHAR, instroomdatum DATE,
            herkomst VARCHAR, samenstelling VARCHAR, geslacht VARCHAR, nationaliteit VARCHAR, leeftijd_bij_instroom INTEGER,
@@ -376,11 +376,11 @@ def _marts(con: duckdb.DuckDBPyConnection, stays: list[Stay], secret: bytes) -> 
            WITH b AS (
                SELECT verblijf_key, min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS inwilliging,
                       arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS vertrek
-               FROM marts.mart_monitor_bewijs WHERE kennisstand = 'nieuwste' GROUP BY verblijf_key
+               FROM marts.fct_monitor_bewijs WHERE kennisstand = 'nieuwste' GROUP BY verblijf_key
            ), c AS (
                SELECT v.*, """ + CATEGORY_SQL.format(reden="v.uitstroomreden", inwilliging="b.inwilliging", vertrek="b.vertrek") + """ AS categorie,
                       CASE WHEN b.inwilliging IS NOT NULL THEN 'IND' WHEN b.vertrek IS NOT NULL THEN 'DT&V' END AS bevestigd_door
-               FROM marts.mart_monitor_verblijven v LEFT JOIN b USING (verblijf_key)
+               FROM marts.fct_monitor_verblijven v LEFT JOIN b USING (verblijf_key)
                WHERE v.kennisstand = 'nieuwste' AND v.uitstroomdatum IS NOT NULL
            )
            SELECT verblijf_key, persoon_key, bron, instroomdatum, uitstroomdatum, uitstroomreden,

@@ -51,7 +51,7 @@ def check_instroom(con, result):
 
 
 def check_bestendig(con, result):
-    mart = dict(con.execute("SELECT bron, mediaan_dagen_tot_bestendige_oplossing FROM marts.mart_vragen__doorlooptijden "
+    mart = dict(con.execute("SELECT bron, mediaan_dagen_tot_bestendige_oplossing FROM marts.fct_vragen__doorlooptijden "
                             "WHERE bron <> 'totaal'").fetchall())
     assert dict(zip(result["bron"], result["mediaan_dagen"])) == mart
     monitor = con.execute("SELECT bestendig_totaal FROM marts.monitor_op((SELECT nieuwste_peildatum FROM marts.publicatie), "
@@ -103,14 +103,14 @@ def check_uitstroom(con, result):
 
 
 def check_nationaliteiten(con, result):
-    mart = con.execute("SELECT land, personen FROM marts.mart_vragen__nationaliteiten "
+    mart = con.execute("SELECT land, personen FROM marts.fct_vragen__nationaliteiten "
                        "WHERE bron = 'totaal' ORDER BY rang, land LIMIT 5").fetchall()
     assert list(zip(result["land"], result["personen"])) == mart
 
 
 def check_terugkeerlanden(con, result):
     mart = dict(((c, l), n) for c, l, n in con.execute(
-        "SELECT uitstroomcategorie, land, vertrekken FROM marts.mart_vragen__terugkeerlanden").fetchall())
+        "SELECT uitstroomcategorie, land, vertrekken FROM marts.fct_vragen__terugkeerlanden").fetchall())
     assert dict(zip(zip(result["uitstroomcategorie"], result["land"]), result["vertrekken"])) == mart
 
 

@@ -67,7 +67,7 @@ def test_every_published_table_and_column_has_its_yaml_description(demo_warehous
     assert "aantal" in columns[("fct_monitor", "aanwezig")].lower()
     assert "dagen" in columns[("fct_uitstroom", "dagen_in_lvv")].lower()
     assert "EU_BURGER" in columns[("fct_instroom", "buiten_doelgroep_redenen")]
-    assert "fractie" in columns[("mart_vragen__kenmerken", "aandeel_mannen")]
+    assert "fractie" in columns[("fct_vragen__kenmerken", "aandeel_mannen")]
 
 
 def test_integer_counts_have_integer_types(demo_warehouse):
@@ -120,7 +120,7 @@ def test_docs_render_offline_with_model_list_and_lineage(demo_warehouse):
     assert visit.outside_requests == [], "a request tried to leave the machine"
     page = visit.value
     assert page["description_shown"]
-    for model in ("fct_monitor", "dim_pilot", "fct_instroom", "mart_vragen__doorlooptijden"):
+    for model in ("fct_monitor", "dim_pilot", "fct_instroom", "fct_vragen__doorlooptijden"):
         assert model in page["sidebar"], f"{model} not in the model list"
     assert page["canvases"] >= 1, "the lineage graph is drawn"
     nodes, edges = set(page["nodes"]), page["edges"]

@@ -347,7 +347,8 @@ def test_thresholds_come_from_the_environment(monkeypatch):
 
 
 def test_the_dbt_models_use_the_same_default_thresholds():
-    sql = "".join(p.read_text(encoding="utf-8") for p in (DBT_PROJECT_DIR / "models" / "marts" / "afwijkingen").glob("*.sql"))
+    sql = "".join(p.read_text(encoding="utf-8") for layer in ("marts", "intermediate")
+                  for p in (DBT_PROJECT_DIR / "models" / layer / "afwijkingen").glob("*.sql"))
     defaults = dict(re.findall(r"env_var\('(LVV_[A-Z_]+)', '([^']*)'\)", sql))
     d = Drempels()
     assert int(defaults["LVV_MAX_DAGEN_ZONDER_LEVERING"]) == d.max_dagen_zonder_levering

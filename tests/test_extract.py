@@ -141,10 +141,10 @@ def test_microdata_rules(extract, published):
     con = duckdb.connect(str(published), read_only=True)
     try:
         started = con.execute(
-            "SELECT count(*) FROM marts.mart_monitor_verblijven WHERE kennisstand = 'nieuwste' AND instroomdatum <= ?",
+            "SELECT count(*) FROM marts.fct_monitor_verblijven WHERE kennisstand = 'nieuwste' AND instroomdatum <= ?",
             [PEILDATUM]).fetchall()[0][0]
         keys = {r[0] for r in con.execute(
-            "SELECT verblijf_key FROM marts.mart_monitor_verblijven UNION SELECT persoon_key FROM marts.dim_persoon"
+            "SELECT verblijf_key FROM marts.fct_monitor_verblijven UNION SELECT persoon_key FROM marts.dim_persoon"
         ).fetchall()}
     finally:
         con.close()

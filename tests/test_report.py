@@ -73,12 +73,12 @@ MONITOR_MACRO = """
 CREATE OR REPLACE MACRO marts.monitor_op(p, as_reported) AS TABLE
 WITH k AS (
     SELECT CASE WHEN as_reported THEN coalesce((
-        SELECT max(kennisstand) FROM marts.mart_monitor_verblijven
+        SELECT max(kennisstand) FROM marts.fct_monitor_verblijven
         WHERE kennisstand <> 'nieuwste' AND TRY_CAST(kennisstand AS DATE) <= p), 'geen')
         ELSE 'nieuwste' END AS k
 ),
-v AS (SELECT v.* FROM marts.mart_monitor_verblijven v, k WHERE v.kennisstand = k.k AND v.instroomdatum <= p),
-g AS (SELECT e.* FROM marts.mart_monitor_gebeurtenissen e, k WHERE e.kennisstand = k.k AND e.datum <= p),
+v AS (SELECT v.* FROM marts.fct_monitor_verblijven v, k WHERE v.kennisstand = k.k AND v.instroomdatum <= p),
+g AS (SELECT e.* FROM marts.fct_monitor_gebeurtenissen e, k WHERE e.kennisstand = k.k AND e.datum <= p),
 sc AS (SELECT verblijf_key, arg_max(gebeurtenis, datum) AS laatste FROM g
        WHERE gebeurtenis LIKE 'SCENARIO_%' GROUP BY verblijf_key),
 mrt AS (SELECT DISTINCT bron, persoon_key FROM g WHERE gebeurtenis = 'MRT_ADVIES'),
@@ -289,24 +289,24 @@ def build_sample_marts(path: Path, *, seed: int = 7) -> Path:
             GROUP BY d.datum, p.bron, p.capaciteit""")
         # The per-kennisstand basis: in a delivery at K, a stay is known when it started before K,
         # and its outflow when the municipality had reported it by K.
-        con.execute("CREATE TABLE marts.mart_monitor_verblijven (kennisstand VARCHAR, bron VARCHAR, persoon_key VARCHAR, "
+        con.execute("CREATE TABLE marts.fct_monitor_verblijven (kennisstand VARCHAR, bron VARCHAR, persoon_key VARCHAR, "
                     "verblijf_key VARCHAR, instroomdatum DATE, uitstroomdatum DATE, uitstroomcategorie VARCHAR, in_doelgroep BOOLEAN)")
-        con.execute("CREATE TABLE marts.mart_monitor_gebeurtenissen (kennisstand VARCHAR, bron VARCHAR, persoon_key VARCHAR, "
+        con.execute("CREATE TABLE marts.fct_monitor_gebeurtenissen (kennisstand VARCHAR, bron VARCHAR, persoon_key VARCHAR, "
                     "verblijf_key VARCHAR, datum DATE, gebeurtenis VARCHAR)")
-        con.execute("CREATE TABLE marts.mart_monitor_vertrekken (kennisstand VARCHAR, persoon_key VARCHAR, vertrekdatum DATE)")
+        con.execute("CREATE TABLE marts.fct_monitor_vertrekken (kennisstand VARCHAR, persoon_key VARCHAR, vertrekdatum DATE)")
         for k in [d.isoformat() for d in LEVERINGEN] + ["nieuwste"]:
             cond = "TRUE" if k == "nieuwste" else f"instroomdatum < DATE '{k}'"
             known = "TRUE" if k == "nieuwste" else f"gemeld < DATE '{k}'"
-            con.execute(f"""INSERT INTO marts.mart_monitor_verblijven
+            con.execute(f"""INSERT INTO marts.fct_monitor_verblijven
                 SELECT '{k}', bron, persoon_key, verblijf_key, instroomdatum,
                        CASE WHEN {known} THEN uitstroomdatum END, CASE WHEN {known} THEN uitstroomcategorie END, in_doelgroep
                 FROM stays WHERE {cond}""")
             econd = "TRUE" if k == "nieuwste" else f"datum < DATE '{k}'"
-            con.execute(f"INSERT INTO marts.mart_monitor_gebeurtenissen SELECT '{k}', bron, persoon_key, verblijf_key, datum, "
+            con.execute(f"INSERT INTO marts.fct_monitor_gebeurtenissen SELECT '{k}', bron, persoon_key, verblijf_key, datum, "
                         f"gebeurtenis FROM ev WHERE {econd}")
-        con.execute("""CREATE TABLE marts.mart_monitor_kennisstanden AS
+        con.execute("""CREATE TABLE marts.dim_monitor_kennisstanden AS
             SELECT DISTINCT kennisstand, coalesce(TRY_CAST(kennisstand AS DATE), DATE '9999-12-31') AS tot_en_met
-            FROM marts.mart_monitor_verblijven ORDER BY tot_en_met""")
+            FROM marts.fct_monitor_verblijven ORDER BY tot_en_met""")
         con.execute(MONITOR_MACRO)
         peildata = sorted({d.date() for (d,) in con.execute(
             "SELECT * FROM generate_series(TIMESTAMP '2019-04-01', TIMESTAMP '2021-02-01', INTERVAL 1 MONTH)").fetchall()}

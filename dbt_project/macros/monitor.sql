@@ -259,18 +259,18 @@ select
     {%- if execute and target.type == 'duckdb' -%}
         {%- set names = {
             'pilots': 'marts.dim_pilot',
-            'verblijven': 'marts.mart_monitor_verblijven',
-            'bewijs': 'marts.mart_monitor_bewijs',
-            'gebeurtenissen': 'marts.mart_monitor_gebeurtenissen',
+            'verblijven': 'marts.fct_monitor_verblijven',
+            'bewijs': 'marts.fct_monitor_bewijs',
+            'gebeurtenissen': 'marts.fct_monitor_gebeurtenissen',
         } -%}
         {%- set exists_query -%}
             select count(*) from information_schema.tables
-            where table_schema = 'marts' and table_name = 'mart_monitor_verblijven'
+            where table_schema = 'marts' and table_name = 'fct_monitor_verblijven'
         {%- endset -%}
         {%- if run_query(exists_query).columns[0].values()[0] > 0 -%}
             {%- set ddl -%}
 create or replace macro marts.monitor_op(p, as_reported) as table
-{{ monitor_query(monitor_peildata_for('p', 'as_reported', 'marts.mart_monitor_kennisstanden'), names) }}
+{{ monitor_query(monitor_peildata_for('p', 'as_reported', 'marts.dim_monitor_kennisstanden'), names) }}
             {%- endset -%}
             {%- do run_query(ddl) -%}
         {%- endif -%}

@@ -1,8 +1,8 @@
 """The thresholds of the expectations, from the environment (with defaults that fit the contract).
 
-The same variables are read by the dbt models of `dbt_project/models/marts/afwijkingen/`
-(`env_var(...)` with the same defaults), so the asset checks and `marts.fct_afwijkingen` judge
-alike. Set them where the run is started (the shell, the systemd unit, `dagster dev`).
+The same variables are read by the dbt models of `dbt_project/models/marts/afwijkingen/` and
+`dbt_project/models/intermediate/afwijkingen/` (`env_var(...)` with the same defaults), so the
+asset checks and `marts.fct_afwijkingen` judge alike. Set them where the run is started (the shell, the systemd unit, `dagster dev`).
 
 | variable | default | meaning |
 |---|---|---|

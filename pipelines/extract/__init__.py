@@ -300,7 +300,7 @@ def _publication(con: duckdb.DuckDBPyConnection, path: Path) -> dict:
 
 def _published_keys(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     keys: dict[str, str] = {}
-    for table, column in (("mart_monitor_verblijven", "verblijf_key"), ("mart_monitor_verblijven", "persoon_key"),
+    for table, column in (("fct_monitor_verblijven", "verblijf_key"), ("fct_monitor_verblijven", "persoon_key"),
                           ("dim_persoon", "persoon_key")):
         try:
             for (value,) in con.execute(f"SELECT DISTINCT {column} FROM marts.{table} WHERE {column} IS NOT NULL").fetchall():

@@ -39,7 +39,7 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
          "Pseudoniem van de persoon (zelfde persoon = zelfde pseudoniem binnen dit extract).", "16 hexadecimale tekens",
          "HMAC-SHA256 van marts.dim_persoon.persoon_key", "Als verblijf_pseudoniem."),
         ("verblijven", "pilot", "VARCHAR", "De pilotgemeente van het verblijf.", PILOT_CODES,
-         "marts.mart_monitor_verblijven.bron", sdc + " Alleen als allerlaatste stap leeg gemaakt."),
+         "marts.fct_monitor_verblijven.bron", sdc + " Alleen als allerlaatste stap leeg gemaakt."),
         ("verblijven", "leeftijdsklasse", "VARCHAR", "Leeftijd bij instroom, in klassen.",
          "5 jaar: <18, 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50-59, 60+; 4 klassen: <25, 25-34, 35-49, 50+; "
          "2 klassen: <35, 35+", "marts.fct_instroom.leeftijd_bij_instroom",
@@ -53,23 +53,23 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
          sdc + " Een land of regio met minder dan 10 records wordt altijd samengevoegd. "
          + precision.get("nationaliteitsgroep", "")),
         ("verblijven", "instroomperiode", "VARCHAR", "Begin van het verblijf (nooit een dag).",
-         "JJJJ-MM, JJJJ-Kn (kwartaal) of JJJJ", "marts.mart_monitor_verblijven.instroomdatum",
+         "JJJJ-MM, JJJJ-Kn (kwartaal) of JJJJ", "marts.fct_monitor_verblijven.instroomdatum",
          sdc + " " + precision.get("instroomperiode", "")),
         ("verblijven", "uitstroomperiode", "VARCHAR",
          "Einde van het verblijf, alleen als dat op of voor de peildatum lag. Leeg en uitstroomcategorie "
          "gevuld: uitgestroomd, periode onderdrukt. Leeg en geen uitstroomcategorie: nog aanwezig.",
-         "JJJJ-MM, JJJJ-Kn of JJJJ", "marts.mart_monitor_verblijven.uitstroomdatum",
+         "JJJJ-MM, JJJJ-Kn of JJJJ", "marts.fct_monitor_verblijven.uitstroomdatum",
          sdc + " " + precision.get("uitstroomperiode", "")),
         ("verblijven", "uitstroomcategorie", "VARCHAR",
          "Gereconcilieerde uitstroomcategorie op de peildatum (MONITOR.md): de reden van de gemeente, "
          "bevestigd met IND- en DT&V-gegevens gedateerd op of voor de peildatum.", CATEGORY_CODES + ", onderdrukt",
-         "marts.mart_monitor_verblijven.uitstroomreden + marts.mart_monitor_bewijs",
+         "marts.fct_monitor_verblijven.uitstroomreden + marts.fct_monitor_bewijs",
          "Leeg als het verblijf op de peildatum nog liep. Gevoelig kenmerk: niet gegeneraliseerd. "
          "onderdrukt: de cel pilot × uitstroomcategorie is in uitstroom_per_kwartaal onderdrukt, "
          "dus ook hier (anders is de cel uit de microdata na te tellen)."),
         ("verblijven", "scenario", "VARCHAR",
          "Begeleidingsscenario dat gold op de peildatum, of bij uitstroom als het verblijf eerder eindigde.",
-         "vertrek, verblijf, geen", "marts.mart_monitor_gebeurtenissen (laatste SCENARIO_*-gebeurtenis)",
+         "vertrek, verblijf, geen", "marts.fct_monitor_gebeurtenissen (laatste SCENARIO_*-gebeurtenis)",
          "geen: nog geen scenario vastgelegd. Gevoelig kenmerk: niet gegeneraliseerd."),
         ("verblijven", "eerdere_vertrekprocedures", "VARCHAR",
          "Aantal DT&V-vertrekzaken van de persoon die begonnen vóór de eerste instroom, in klassen.", "0, 1, 2+",
@@ -84,7 +84,7 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
         ("verblijven", "in_doelgroep", "BOOLEAN",
          "Hoort het verblijf bij de doelgroep van de monitor (MONITOR.md: niet GEZIN, EU_BURGER, zware "
          "maatregel, Dublinclaim, rijksopvang of geen regiobinding)?", "true, false",
-         "marts.mart_monitor_verblijven.in_doelgroep", "De monitorcijfers tellen alleen in_doelgroep = true."),
+         "marts.fct_monitor_verblijven.in_doelgroep", "De monitorcijfers tellen alleen in_doelgroep = true."),
     ]
     for column in ["peildatum", "gemeente", "capaciteit", *MONITOR_COUNTS]:
         if column == "peildatum":
@@ -103,7 +103,7 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
     for table, extra in (("instroom_per_kwartaal", []), ("uitstroom_per_kwartaal", ["uitstroomcategorie"])):
         rows.append((table, "peildatum", "DATE", "De peildatum van het extract.", "", "", ""))
         rows.append((table, "pilot", "VARCHAR", "Pilot, of 'totaal'.", PILOT_CODES + ", totaal",
-                     "marts.mart_monitor_verblijven.bron", ""))
+                     "marts.fct_monitor_verblijven.bron", ""))
         rows.append((table, "kwartaal", "VARCHAR",
                      "Kwartaal van " + ("instroom" if table.startswith("instroom") else "uitstroom")
                      + ", of 'totaal'. Het laatste kwartaal loopt tot en met de peildatum.", "JJJJ-Kn, totaal", "", ""))
@@ -112,7 +112,7 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
                          CATEGORY_CODES + ", totaal", "als verblijven.uitstroomcategorie", ""))
         rows.append((table, "aantal_verblijven", "BIGINT",
                      "Aantal verblijven in de doelgroep" + (" dat begon." if table.startswith("instroom") else " dat eindigde."),
-                     "", "marts.mart_monitor_verblijven",
+                     "", "marts.fct_monitor_verblijven",
                      f"Leeg = onderdrukt: onder {min_cell} (ook 0), of aanvullend onderdrukt zodat een onderdrukte cel "
                      "niet uit de totalen terug te rekenen is."))
         rows.append((table, "onderdrukt", "VARCHAR", "Waarom de cel leeg is.", "primair (onder de drempel), secundair (aanvullend), leeg",

@@ -6,7 +6,7 @@ Read from the published file only (`monitor.duckdb`, schema `marts`), in the new
 - every stay that started on or before P (in and out of the target group; `in_doelgroep` says);
 - the uitstroom only when it was on or before P, with the reconciled outflow category *as of P*:
   the rule of MONITOR.md (the dbt macro `uitstroomcategorie`) applied to the national records
-  (`marts.mart_monitor_bewijs`) dated on or before P, exactly as `marts.monitor_op(P, false)`
+  (`marts.fct_monitor_bewijs`) dated on or before P, exactly as `marts.monitor_op(P, false)`
   counts it;
 - the scenario in force at P, or at the uitstroom for a stay that ended: the latest
   `SCENARIO_*` event dated on or before then (`geen`: none);
@@ -51,18 +51,18 @@ CATEGORY_SQL = """
 BASE_QUERY = f"""
 WITH v AS (
     SELECT verblijf_key, persoon_key, bron, instroomdatum, uitstroomdatum, uitstroomreden, in_doelgroep
-    FROM marts.mart_monitor_verblijven
+    FROM marts.fct_monitor_verblijven
     WHERE kennisstand = 'nieuwste' AND instroomdatum <= $peildatum
 ), b AS (
     SELECT verblijf_key,
            min(datum) FILTER (WHERE soort_bewijs = 'inwilliging') AS eerste_inwilliging,
            arg_max(uitkomst, datum) FILTER (WHERE soort_bewijs = 'vertrek') AS laatste_vertrek
-    FROM marts.mart_monitor_bewijs
+    FROM marts.fct_monitor_bewijs
     WHERE kennisstand = 'nieuwste' AND datum <= $peildatum
     GROUP BY verblijf_key
 ), s AS (
     SELECT g.verblijf_key, arg_max(g.gebeurtenis, g.datum) AS gebeurtenis
-    FROM marts.mart_monitor_gebeurtenissen g
+    FROM marts.fct_monitor_gebeurtenissen g
     JOIN v USING (verblijf_key)
     WHERE g.kennisstand = 'nieuwste' AND g.gebeurtenis LIKE 'SCENARIO_%'
       AND g.datum <= CASE WHEN v.uitstroomdatum <= $peildatum THEN v.uitstroomdatum ELSE $peildatum END

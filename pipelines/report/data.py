@@ -109,17 +109,17 @@ def leveringspeildata(con: duckdb.DuckDBPyConnection, tables: dict[str, set[str]
     """The peildata of the deliveries, as far as the published file tells them.
 
     In order: the deliveries the marts were built from (`publicatie_leveringen`), the knowledge
-    states of the monitor (`mart_monitor_kennisstanden`: one per delivery peildatum, plus
+    states of the monitor (`dim_monitor_kennisstanden`: one per delivery peildatum, plus
     `nieuwste`), the `kennisstand` column of the monitor's basis. Empty when the file does not say.
     """
     tables = tables if tables is not None else _tables(con)
     queries = []
     if "peildatum" in tables.get("publicatie_leveringen", set()):
         queries.append("SELECT DISTINCT peildatum FROM marts.publicatie_leveringen WHERE peildatum IS NOT NULL")
-    if {"kennisstand", "tot_en_met"} <= tables.get("mart_monitor_kennisstanden", set()):
-        queries.append("SELECT DISTINCT tot_en_met FROM marts.mart_monitor_kennisstanden "
+    if {"kennisstand", "tot_en_met"} <= tables.get("dim_monitor_kennisstanden", set()):
+        queries.append("SELECT DISTINCT tot_en_met FROM marts.dim_monitor_kennisstanden "
                        "WHERE kennisstand <> 'nieuwste' AND tot_en_met < DATE '9999-01-01'")
-    for table in ("mart_monitor_verblijven", "mart_monitor_gebeurtenissen"):
+    for table in ("fct_monitor_verblijven", "fct_monitor_gebeurtenissen"):
         if "kennisstand" in tables.get(table, set()):
             queries.append(f"SELECT DISTINCT TRY_CAST(kennisstand AS DATE) FROM marts.{table}")
             break

@@ -5,14 +5,14 @@
 
 {%- set tables = {
     'pilots': ref('dim_pilot'),
-    'verblijven': ref('mart_monitor_verblijven'),
-    'bewijs': ref('mart_monitor_bewijs'),
-    'gebeurtenissen': ref('mart_monitor_gebeurtenissen'),
+    'verblijven': ref('fct_monitor_verblijven'),
+    'bewijs': ref('fct_monitor_bewijs'),
+    'gebeurtenissen': ref('fct_monitor_gebeurtenissen'),
 } %}
 
 {%- set peildata -%}
     with states as (
-        select kennisstand, tot_en_met from {{ ref('mart_monitor_kennisstanden') }}
+        select kennisstand, tot_en_met from {{ ref('dim_monitor_kennisstanden') }}
     ),
     bounds as (
         select max(tot_en_met) filter (where kennisstand <> 'nieuwste') as laatste from states

@@ -1,4 +1,4 @@
-{{ config(schema='intermediate', materialized='table') }}
+{{ config(materialized='table') }}
 -- Facts per delivery that the data-quality expectations judge and fct_afwijkingen lists: one row
 -- per file in raw.deliveries (loaded or rejected), plus one row per (bron, bestand) the contract
 -- expects that has no loaded delivery at all. Facts only; the thresholds are applied by the

@@ -1,4 +1,4 @@
-{{ config(schema='intermediate', materialized='table') }}
+{{ config(materialized='table') }}
 -- Facts per stay (newest state) that the convenant and data-quality expectations judge
 -- (pipelines/expectations, expectations/*.json) and that fct_afwijkingen lists. Facts only,
 -- no verdicts: the thresholds are applied by the expectations and by fct_afwijkingen.
