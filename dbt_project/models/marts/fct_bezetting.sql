@@ -54,8 +54,8 @@ running as (
         grid.datum,
         grid.bron,
         grid.capaciteit,
-        cast(sum(coalesce(per_day_change.alle, 0)) over (partition by grid.bron order by grid.datum) as integer) as aanwezig,
-        cast(sum(coalesce(per_day_change.in_dg, 0)) over (partition by grid.bron order by grid.datum) as integer) as aanwezig_in_doelgroep
+        cast(sum(coalesce(per_day_change.alle, 0)) over (partition by grid.bron order by grid.datum) as integer) as aanwezig,  -- noqa: CV11
+        cast(sum(coalesce(per_day_change.in_dg, 0)) over (partition by grid.bron order by grid.datum) as integer) as aanwezig_in_doelgroep  -- noqa: CV11, LT05
     from grid
     left join per_day_change using (bron, datum)
 

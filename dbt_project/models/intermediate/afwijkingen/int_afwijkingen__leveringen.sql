@@ -41,9 +41,9 @@ expected as (
 
     select bron, bestand
     from {{ ref('pilots') }}
-    cross join (values ('verblijven'), ('trajecten')) as files(bestand)
+    cross join (values ('verblijven'), ('trajecten')) as files(bestand)  -- noqa: AL05, LT01
     union all
-    select * from (values ('ind', 'procedures'), ('ind', 'maatregelen'), ('dtv', 'vertrekzaken')) as national(bron, bestand)
+    select * from (values ('ind', 'procedures'), ('ind', 'maatregelen'), ('dtv', 'vertrekzaken')) as national(bron, bestand)  -- noqa: AL05, LT01, RF04
 
 ),
 
@@ -122,7 +122,7 @@ per_delivery as (
         deliveries.reason as reden,
         deliveries.delivery_id in (select delivery_id from states where kennisstand = 'nieuwste') as is_actueel,
         deliveries.delivery_id in (select delivery_id from states) as in_gebruik,
-        exists (
+        exists (  -- noqa: LT01, LT06
             select 1 from deliveries as later
             where later.bron = deliveries.bron and later.bestand = deliveries.bestand
               and later.delivery_peildatum = deliveries.delivery_peildatum

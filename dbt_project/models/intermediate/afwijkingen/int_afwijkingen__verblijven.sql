@@ -79,7 +79,7 @@ other_pilot as (
 
     select
         later.verblijf_key,
-        string_agg(distinct coalesce(earlier.gemeente, earlier.bron), ', ' order by coalesce(earlier.gemeente, earlier.bron)) as tegelijk_in_pilot
+        string_agg(distinct coalesce(earlier.gemeente, earlier.bron), ', ' order by coalesce(earlier.gemeente, earlier.bron)) as tegelijk_in_pilot  -- noqa: LT05
     from base as later
     inner join base as earlier
         on earlier.persoon_key = later.persoon_key

@@ -64,8 +64,8 @@ reasons as (
         list_filter([
             case when stays.samenstelling = 'GEZIN' then 'GEZIN' end,
             case when countries.eu_lid_2020 then 'EU_BURGER' end,
-            case when list_contains(coalesce(measures_in_force.maatregelen, []), 'INREISVERBOD_ZWAAR') then 'INREISVERBOD_ZWAAR' end,
-            case when list_contains(coalesce(measures_in_force.maatregelen, []), 'ONGEWENSTVERKLARING') then 'ONGEWENSTVERKLARING' end,
+            case when list_contains(coalesce(measures_in_force.maatregelen, []), 'INREISVERBOD_ZWAAR') then 'INREISVERBOD_ZWAAR' end,  -- noqa: LT05
+            case when list_contains(coalesce(measures_in_force.maatregelen, []), 'ONGEWENSTVERKLARING') then 'ONGEWENSTVERKLARING' end,  -- noqa: LT05
             case when list_contains(coalesce(measures_in_force.maatregelen, []), 'DUBLINCLAIM') then 'DUBLINCLAIM' end,
             case when asylum_pending.verblijf_key is not null then 'RIJKSOPVANG' end,
             case when not stays.regiobinding then 'GEEN_REGIOBINDING' end

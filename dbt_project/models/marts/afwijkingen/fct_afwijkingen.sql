@@ -121,7 +121,7 @@ boven_capaciteit as (
         min(datum) as sinds,
         'Meer personen aanwezig dan de afgesproken ' || any_value(capaciteit) || ' plaatsen: van '
             || strftime(min(datum), '%Y-%m-%d') || ' tot en met ' || strftime(max(datum), '%Y-%m-%d')
-            || ' (' || count(*) || ' dagen' || case when max(datum) = any_value(laatste_dag) then ', nog steeds op de laatste peildatum' else '' end
+            || ' (' || count(*) || ' dagen' || case when max(datum) = any_value(laatste_dag) then ', nog steeds op de laatste peildatum' else '' end  -- noqa: LT05
             || '), hoogste bezetting ' || max(aanwezig) as uitleg
     from bezetting
     where boven_capaciteit
@@ -194,7 +194,7 @@ conflicten as (
         cast(null as varchar) as bestand,
         coalesce(
             uitstroomdatum,
-            try_strptime(regexp_extract(landelijk_beeld, '(\d{4}-\d{2}-\d{2})', 1), '%Y-%m-%d')::date,
+            try_strptime(regexp_extract(landelijk_beeld, '(\d{4}-\d{2}-\d{2})', 1), '%Y-%m-%d')::date,  -- noqa: CV11
             instroomdatum
         ) as sinds,
         'Gemeente: ' || case when gemeente_claim = 'AANWEZIG' then 'nog aanwezig'
@@ -253,7 +253,7 @@ v_nummer_ander as (
         cast(null as varchar) as bestand,
         first_stay.eerste_instroomdatum as sinds,
         'Het geleverde v-nummer hoort bij een andere persoon (geboortedatum, geslacht en nationaliteit wijken af); '
-            || case when links.v_nummer is not null then 'de persoon is gekoppeld via ' || coalesce(links.methode, 'een andere weg')
+            || case when links.v_nummer is not null then 'de persoon is gekoppeld via ' || coalesce(links.methode, 'een andere weg')  -- noqa: LT05
                     else 'de persoon is niet gekoppeld' end
             || '. Verbeter het v-nummer in de levering' as uitleg
     from links
@@ -361,7 +361,7 @@ rijen_gedaald as (
         rows_read || ' rijen, ' || cast(round(100 * rijen_verhouding) as integer) || '% van de vorige levering ('
             || vorige_file_name || ', ' || vorige_rows_read || ' rijen; '
             || cast(round(100 * (1 - rijen_verhouding)) as integer) || '% minder): het bestand is waarschijnlijk onvolledig'
-            || case when is_actueel then '' else '; de cijfers zoals gerapporteerd op ' || strftime(peildatum, '%Y-%m-%d') || ' gebruiken het nog' end
+            || case when is_actueel then '' else '; de cijfers zoals gerapporteerd op ' || strftime(peildatum, '%Y-%m-%d') || ' gebruiken het nog' end  -- noqa: LT05
             as uitleg
     from deliveries
     where (is_actueel or in_gebruik) and rijen_verhouding <= {{ waarschuwing_verhouding }}
@@ -387,18 +387,18 @@ correctie_verblijven as (
     from (
         select d.delivery_id, d.vervangt_delivery_id, v.verblijf_id, v.instroomdatum, v.uitstroomdatum,
                v.uitstroomreden, v.v_nummer, v.samenstelling, v.regiobinding
-        from deliveries d
-        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.delivery_id
+        from deliveries d  -- noqa: AL01
+        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.delivery_id  -- noqa: AL01
         where d.vervangt_delivery_id is not null and d.bestand = 'verblijven'
     ) as nieuw
-    full outer join (
+    full outer join (  -- noqa: ST05
         select d.delivery_id, v.verblijf_id, v.instroomdatum, v.uitstroomdatum,
                v.uitstroomreden, v.v_nummer, v.samenstelling, v.regiobinding
-        from deliveries d
-        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.vervangt_delivery_id
+        from deliveries d  -- noqa: AL01
+        inner join {{ ref('stg_gemeente__verblijven') }} v on v.delivery_id = d.vervangt_delivery_id  -- noqa: AL01
         where d.vervangt_delivery_id is not null and d.bestand = 'verblijven'
     ) as oud on oud.delivery_id = nieuw.delivery_id and oud.verblijf_id = nieuw.verblijf_id
-    group by 1
+    group by 1  -- noqa: AM06
 
 ),
 
@@ -441,7 +441,7 @@ quarantaine as (
         rows_quarantined || ' van de ' || rows_read || ' rijen in quarantaine ('
             || cast(round(100 * quarantaine_aandeel) as integer) || '%, toegestaan: '
             || cast(round(100 * {{ max_quarantaine }}) as integer) || '%)'
-            || case when is_actueel then '' else '; de cijfers zoals gerapporteerd op ' || strftime(peildatum, '%Y-%m-%d') || ' gebruiken het nog' end
+            || case when is_actueel then '' else '; de cijfers zoals gerapporteerd op ' || strftime(peildatum, '%Y-%m-%d') || ' gebruiken het nog' end  -- noqa: LT05
             as uitleg
     from deliveries
     where (is_actueel or in_gebruik) and quarantaine_aandeel > {{ max_quarantaine }}
