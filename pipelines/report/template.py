@@ -146,7 +146,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 </dl>
 <nav class="inhoud" aria-labelledby="inhoud-kop">
   <h2 id="inhoud-kop">Inhoud</h2>
-  <ol>{% for s in secties %}<li><a href="#{{ s.id }}">{{ s.titel }}</a></li>{% endfor %}</ol>
+  <ol>{% for s in secties %}<li><a href="#{{ s.id }}">{{ s.title }}</a></li>{% endfor %}</ol>
 </nav>
 
 {% macro tabel(t, id=None) -%}
@@ -180,17 +180,17 @@ TEMPLATE = r"""<!DOCTYPE html>
 {%- endmacro %}
 
 {% for s in secties %}
-<section id="{{ s.id }}" class="{{ s.klasse or '' }}" aria-labelledby="{{ s.id }}-kop">
-<h2 id="{{ s.id }}-kop">{{ s.nummer }}. {{ s.titel }}</h2>
-{% for blok in s.blokken %}
-{%- if blok.soort == 'tekst' %}<p{% if blok.klasse %} class="{{ blok.klasse }}"{% endif %}>{{ blok.inhoud }}</p>
-{%- elif blok.soort == 'melding' %}<p class="melding" role="note">{{ blok.inhoud }}</p>
-{%- elif blok.soort == 'kop' %}<h3 id="{{ blok.id }}">{{ blok.inhoud }}</h3>
-{%- elif blok.soort == 'tabel' %}{{ tabel(blok.inhoud, blok.id) }}
-{%- elif blok.soort == 'grafiek' %}{{ grafiek(blok.inhoud) }}
-{%- elif blok.soort == 'kerncijfers' %}<ul class="kerncijfers">{% for k in blok.inhoud %}<li><span class="waarde">{{ k.waarde }}</span><span class="wat">{{ k.wat }}</span>{% if k.delta %}<span class="delta">{{ k.delta }}</span>{% endif %}</li>{% endfor %}</ul>
-{%- elif blok.soort == 'definities' %}<dl class="definities">{% for term, uitleg in blok.inhoud %}<dt>{{ term }}</dt><dd>{{ uitleg }}</dd>{% endfor %}</dl>
-{%- elif blok.soort == 'lijst' %}<ul>{% for item in blok.inhoud %}<li>{{ item }}</li>{% endfor %}</ul>
+<section id="{{ s.id }}" class="{{ s.css_class or '' }}" aria-labelledby="{{ s.id }}-kop">
+<h2 id="{{ s.id }}-kop">{{ s.number }}. {{ s.title }}</h2>
+{% for block in s.blocks %}
+{%- if block.kind == 'tekst' %}<p{% if block.css_class %} class="{{ block.css_class }}"{% endif %}>{{ block.content }}</p>
+{%- elif block.kind == 'melding' %}<p class="melding" role="note">{{ block.content }}</p>
+{%- elif block.kind == 'kop' %}<h3 id="{{ block.id }}">{{ block.content }}</h3>
+{%- elif block.kind == 'tabel' %}{{ tabel(block.content, block.id) }}
+{%- elif block.kind == 'grafiek' %}{{ grafiek(block.content) }}
+{%- elif block.kind == 'kerncijfers' %}<ul class="kerncijfers">{% for k in block.content %}<li><span class="waarde">{{ k.waarde }}</span><span class="wat">{{ k.wat }}</span>{% if k.delta %}<span class="delta">{{ k.delta }}</span>{% endif %}</li>{% endfor %}</ul>
+{%- elif block.kind == 'definities' %}<dl class="definities">{% for term, uitleg in block.content %}<dt>{{ term }}</dt><dd>{{ uitleg }}</dd>{% endfor %}</dl>
+{%- elif block.kind == 'lijst' %}<ul>{% for item in block.content %}<li>{{ item }}</li>{% endfor %}</ul>
 {%- endif %}
 {% endfor %}
 </section>
