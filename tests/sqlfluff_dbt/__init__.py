@@ -35,9 +35,3 @@ def _raise_compiler_error(message: str) -> None:
 exceptions = SimpleNamespace(raise_compiler_error=_raise_compiler_error)
 globals()["return"] = lambda value: value  # dbt's `return(...)` in a macro: its value
 
-
-def uitstroomcategorie(reden: str, eerste_inwilliging: str, laatste_vertrek_uitkomst: str) -> str:
-    """Stand-in for the macro of macros/uitstroomcategorie.sql where another macro calls it:
-    sqlfluff gives a macro file no access to the macros of other files. A plain expression of
-    the same three inputs; the macro itself is linted where a model calls it."""
-    return f"coalesce({reden}, {eerste_inwilliging}, {laatste_vertrek_uitkomst})"
