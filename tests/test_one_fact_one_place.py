@@ -220,3 +220,21 @@ def _returned_stay(stay_type, person_type, departure_type, uitstroom, days_after
                      geslacht="M", nationaliteit="MAR", samenstelling="ALLEENSTAAND", instroomdatum=date(2020, 1, 1),
                      herkomst="BBB", regiobinding=True, uitstroomdatum=uitstroom, uitstroomreden="TERUGKEER")
     return stay, person
+
+
+def test_the_report_names_the_configured_window(monkeypatch, tmp_path):
+    """The report's own prose (the chapter on lasting solutions, the definitions) names the
+    window of the run, never a fixed number."""
+    from datetime import date
+
+    from pipelines.reconciliation_window import ENV_VAR, default_window_days
+    from pipelines.report import build_report
+    from tests.test_report import build_sample_marts
+
+    published = build_sample_marts(tmp_path / "monitor.duckdb")
+    other = default_window_days() + 11
+    monkeypatch.setenv(ENV_VAR, str(other))
+    html = build_report(published, date(2020, 11, 1))
+    named = [int(days) for days in re.findall(r"(\d+) dagen\s+na de uitstroom", html)]
+    assert len(named) >= 4, named  # two definitions, the chapter's text, the glossary entry
+    assert set(named) == {other}, named
