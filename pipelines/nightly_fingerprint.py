@@ -147,9 +147,9 @@ def stale_sources(db_path: Path, today: date | None = None) -> list[str]:
     date (the newest peildatum of all deliveries, or today with LVV_VERSHEID_REFERENTIE=rundatum)."""
     import duckdb
 
-    from pipelines.expectations.config import drempels_uit_omgeving
+    from pipelines.expectations.config import thresholds_from_environment
 
-    drempels = drempels_uit_omgeving()
+    thresholds = thresholds_from_environment()
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         rows = con.execute(
@@ -164,7 +164,7 @@ def stale_sources(db_path: Path, today: date | None = None) -> list[str]:
             WHERE date_diff('day', laatste, reference.datum) > ?
             ORDER BY 1
             """,
-            [drempels.versheid_referentie == "rundatum", today or date.today(), drempels.max_dagen_zonder_levering],
+            [thresholds.versheid_referentie == "rundatum", today or date.today(), thresholds.max_dagen_zonder_levering],
         ).fetchall()
     finally:
         con.close()

@@ -29,7 +29,7 @@ class ConfiguratieFout(ValueError):
 
 
 @dataclass(frozen=True)
-class Drempels:
+class Thresholds:
     max_dagen_zonder_levering: int = 45
     versheid_referentie: str = "nieuwste_peildatum"
     min_rijen_t_o_v_vorige: float = 0.6
@@ -75,11 +75,11 @@ def _read(name: str, default, convert, check, expected: str):
     return value
 
 
-def drempels_uit_omgeving() -> Drempels:
+def thresholds_from_environment() -> Thresholds:
     """The thresholds from the environment; `ConfiguratieFout` names a value that cannot be used."""
-    d = Drempels()
+    d = Thresholds()
     pilots = os.environ.get("LVV_VEILIG_LAND_PILOTS")
-    return Drempels(
+    return Thresholds(
         max_dagen_zonder_levering=_read("LVV_MAX_DAGEN_ZONDER_LEVERING", d.max_dagen_zonder_levering, int,
                                         lambda v: v >= 0, "een geheel aantal dagen ≥ 0"),
         versheid_referentie=_read("LVV_VERSHEID_REFERENTIE", d.versheid_referentie, str.lower,
