@@ -32,12 +32,11 @@ RATIO_TARGETS = {100: 8.0}  # job / floor, median wall times
 
 def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) -> None:
     import logging
-    import os
 
-    os.environ.setdefault("LVV_DEMO", "1")  # synthetic data: the demo pseudonym key
     logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())  # figures only, no run chatter
     logging.getLogger("lvv_monitor").propagate = False
     started = time.monotonic()
+    from pipelines.config import pipeline_db_path
     from pipelines.demo import write_demo_feeds
     from pipelines.runner import run_monitor
 
@@ -56,7 +55,7 @@ def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) 
 
     parsed = manifest_before is None or manifest.stat().st_mtime != manifest_before
     imported = time.monotonic()
-    outcome = run_monitor(landing, warehouse)
+    outcome = run_monitor(landing, warehouse, demo=True)  # synthetic data: the demo pseudonym key
     finished = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     own = usage.ru_maxrss / 1024
@@ -65,7 +64,7 @@ def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) 
         "import_s": (imported - generated) + (imported_runner - started), "dbt_parsed": parsed,
         "demo_s": generated - imported_runner, "run_s": finished - imported,
         "steps": outcome.step_seconds, "peak_mib": own, "cpu_s": usage.ru_utime + usage.ru_stime - cpu_for_feeds,
-        "db_mib": (warehouse / "lvv.duckdb").stat().st_size / 2**20 if (warehouse / "lvv.duckdb").exists() else 0,
+        "db_mib": pipeline_db.stat().st_size / 2**20 if (pipeline_db := pipeline_db_path(warehouse)).exists() else 0,
     })
 
 
@@ -76,14 +75,16 @@ def _measure_floor(workdir: str, peildatum: str, queue: multiprocessing.Queue) -
     started = time.monotonic()
     import floor
 
+    from pipelines.config import pipeline_db_path
+
     imported = time.monotonic()
     rows, counts = floor.compute(Path(workdir) / "landing", date.fromisoformat(peildatum))
     finished = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak = usage.ru_maxrss / 1024
-    database = Path(workdir) / "warehouse" / "lvv.duckdb"
+    database = pipeline_db_path(Path(workdir) / "warehouse")
     differences = (floor.compare(rows, floor.job_monitor(database, date.fromisoformat(peildatum)))
-                   if database.exists() else ["the job left no lvv.duckdb"])
+                   if database.exists() else [f"the job left no {database.name}"])
     splink = floor.job_probabilistic_links(database) if database.exists() else 0
     queue.put({"floor_s": finished - started, "floor_import_s": imported - started, "floor_peak_mib": peak,
                "floor_cpu_s": usage.ru_utime + usage.ru_stime,
@@ -104,15 +105,13 @@ def _in_fresh_process(target, *args) -> dict:
 def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
     """The next night with nothing new, in a fresh process as the timer starts it: no rebuild."""
     import logging
-    import os
 
-    os.environ.setdefault("LVV_DEMO", "1")
     logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())
     logging.getLogger("lvv_monitor").propagate = False
     started = time.monotonic()
     from pipelines.runner import run_monitor
 
-    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse")
+    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", demo=True)
     queue.put({"quiet_night_s": time.monotonic() - started, "quiet_night_skipped": outcome.skipped})
 
 

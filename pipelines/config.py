@@ -19,8 +19,12 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse")
 
+# The file names of the warehouse are defined here and nowhere else (issue 14; a test in
+# tests/test_one_fact_one_place.py fails when one is spelled out elsewhere in the code).
 # The restricted zone: raw rows, staging, linkage. Holds identifiers; never for analysts.
 PIPELINE_DB_NAME = "lvv.duckdb"
+# The published file: schema marts only, the one file analysts open (pipelines/publish).
+PUBLISHED_DB_NAME = "monitor.duckdb"
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,21 @@ class Paths:
 
     @property
     def pipeline_db(self) -> Path:
-        return self.warehouse / PIPELINE_DB_NAME
+        return pipeline_db_path(self.warehouse)
+
+    @property
+    def published_db(self) -> Path:
+        return published_db_path(self.warehouse)
+
+
+def pipeline_db_path(warehouse: Path) -> Path:
+    """`<warehouse>/lvv.duckdb`, the pipeline database (restricted zone)."""
+    return Path(warehouse) / PIPELINE_DB_NAME
+
+
+def published_db_path(warehouse: Path) -> Path:
+    """`<warehouse>/monitor.duckdb`, the published file."""
+    return Path(warehouse) / PUBLISHED_DB_NAME
 
 
 def landing_from_env() -> Path:

@@ -22,6 +22,7 @@ Wiring (pipelines/definitions.py): `asset_checks=[..., *EXPECTATION_CHECKS]`.
 
 import dagster as dg
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.defs.resources import WarehouseResource
 from pipelines.expectations.suites import Controle, controles
 from pipelines.log import report
@@ -87,7 +88,7 @@ def build_expectation_check(controle: Controle) -> dg.AssetChecksDefinition:
             report(context, message, warning=True)
             if controle.blokkerend:
                 # A blocking check that cannot vouch for the data stops what depends on it.
-                raise dg.Failure(description=message + " Er is niets gepubliceerd; het vorige monitor.duckdb "
+                raise dg.Failure(description=message + f" Er is niets gepubliceerd; het vorige {PUBLISHED_DB_NAME} "
                                  "blijft staan. Los de oorzaak op en draai opnieuw.") from exc
             return
 

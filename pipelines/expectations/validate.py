@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.expectations.config import Thresholds, thresholds_from_environment
 from pipelines.expectations.frames import FRAMES, read_frame
 from pipelines.expectations.offline import make_offline
@@ -95,7 +96,7 @@ class Uitkomst:
         """The message a blocking failure stops the run with: the check, the source, what to do."""
         lines = [
             f"Blokkerende controle '{self.controle.naam}' (op {self.controle.asset}) is niet geslaagd: "
-            "de cijfers zouden niet kloppen. Er is niets gepubliceerd; het vorige monitor.duckdb blijft staan."
+            f"de cijfers zouden niet kloppen. Er is niets gepubliceerd; het vorige {PUBLISHED_DB_NAME} blijft staan."
         ]
         for bevinding in self.mislukt:
             if bevinding.regel.ernst != "fout":

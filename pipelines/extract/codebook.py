@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.aggregates import CATEGORIES, MONITOR_COUNTS
 from pipelines.extract.sdc import KAnonymityResult
 from pipelines.pilots import pilot_bronnen
@@ -171,7 +172,7 @@ def readme(
     return f"""# Evaluatie-extract landelijke monitor LVV, peildatum {peildatum.isoformat()}
 
 {demo}Dit pakket is gemaakt voor de evaluatie van de Landelijke Vreemdelingenvoorzieningen (LVV).
-Het komt uit het gepubliceerde monitorbestand (`monitor.duckdb`, gepubliceerd {published_at},
+Het komt uit het gepubliceerde monitorbestand (`{PUBLISHED_DB_NAME}`, gepubliceerd {published_at},
 code {code_version}) en bevat geen v-nummers, klantnummers, geboortedata of vrije tekst.
 
 ## Wat erin zit

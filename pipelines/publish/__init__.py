@@ -54,14 +54,14 @@ from typing import Callable, Iterator
 
 import duckdb
 
+from pipelines.config import PUBLISHED_DB_NAME, published_db_path
 from pipelines.fsperm import publish_mode, published_dir
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish.scanner import Finding, is_forbidden_column, load_identifiers, scan_with_identifiers
 
-PUBLISHED_DB_NAME = "monitor.duckdb"
 PUBLISHED_SCHEMA = "marts"
-TEMP_PREFIX = ".monitor.duckdb.tmp-"
-LOCK_NAME = ".monitor.duckdb.lock"
+TEMP_PREFIX = f".{PUBLISHED_DB_NAME}.tmp-"
+LOCK_NAME = f".{PUBLISHED_DB_NAME}.lock"
 PUBLICATION_TABLES = ("publicatie", "publicatie_leveringen")
 # The oldest storage format DuckDB 2.0 writes: DuckDB 1.0 … 1.5 (storage numbers 64-68) refuse
 # 2.0's own format (69), and analysts' CLIs, R packages and DBeaver drivers are 1.x.
@@ -80,10 +80,6 @@ class PublishError(RuntimeError):
 class PublishedMacro:
     name: str
     sql: str  # the CREATE MACRO statement as it is run in the published file
-
-
-def published_db_path(warehouse_dir: Path) -> Path:
-    return Path(warehouse_dir) / PUBLISHED_DB_NAME
 
 
 def code_version() -> str:
@@ -108,16 +104,18 @@ def code_version() -> str:
         return "lvv-monitor (onbekende versie)"
 
 
-def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progress | None = None) -> Path:
+def publish_warehouse(pipeline_db: Path, warehouse_dir: Path, *, progress: Progress | None = None,
+                      demo: bool | None = None) -> Path:
     """Build `monitor.duckdb` from the marts of `pipeline_db`, check it, and swap it in atomically.
+    `demo`: the run's demo mode (None: `LVV_DEMO` says; pipelines/pseudonym.py).
 
     Returns the path of the published file. Raises `MissingPseudonymKey` without a key outside
     demo mode and `PublishError` when the marts are missing or a check fails; in every failure
     the previously published file stays as it was.
     """
     say = progress or (lambda message: None)
-    key = pseudonym_key()  # MissingPseudonymKey outside demo mode without LVV_PSEUDONYM_KEY
-    is_demo = is_demo_mode() or key == DEMO_KEY.encode("utf-8")
+    key = pseudonym_key(demo)  # MissingPseudonymKey outside demo mode without LVV_PSEUDONYM_KEY
+    is_demo = is_demo_mode(demo) or key == DEMO_KEY.encode("utf-8")
     pipeline_db = Path(pipeline_db).resolve()
     warehouse_dir = Path(warehouse_dir).resolve()
     if not pipeline_db.exists():
@@ -376,7 +374,7 @@ def _verify(temp: Path, pipeline_db: Path, macros: list[PublishedMacro], row_cou
         problems.append(f"identificerende gegevens gevonden: {shown}{more}")
     if problems:
         raise PublishError(
-            "publicatie afgekeurd, het vorige monitor.duckdb blijft staan:\n  - " + "\n  - ".join(problems)
+            f"publicatie afgekeurd, het vorige {PUBLISHED_DB_NAME} blijft staan:\n  - " + "\n  - ".join(problems)
         )
 
 
