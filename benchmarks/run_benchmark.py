@@ -131,7 +131,8 @@ def print_result(result: dict) -> None:
     scale = result["scale"]
     end_to_end = result["import_s"] + result["run_s"]
     print(f"\n== scale {scale} ==  {'ok' if result['success'] else 'FAILED: ' + str(result['error'])}")
-    parse_note = "incl. a full dbt parse: dbt_project/ changed" if result["dbt_parsed"] else "dbt project unchanged: no full parse"
+    parse_note = ("incl. a full dbt parse: dbt_project/ changed" if result["dbt_parsed"]
+                  else "dbt project unchanged: no full parse")
     print(f"  start-up (imports)       {result['import_s']:7.1f} s   ({parse_note})")
     print(f"  demo feeds written       {result['demo_s']:7.1f} s   (not part of the job)")
     for step, seconds in sorted(result["steps"].items(), key=lambda kv: -kv[1]):
@@ -143,7 +144,8 @@ def print_result(result: dict) -> None:
     print(f"  floor (plain DuckDB)     {result['floor_s']:7.1f} s   (of which imports {result['floor_import_s']:.1f} s; "
           f"{result['floor_rows']:,} rows read; peak {result['floor_peak_mib']:.0f} MiB)")
     print(f"  ratio job / floor        {end_to_end / result['floor_s']:7.1f} x   "
-          f"(CPU time: {result['cpu_s']:.1f} s / {result['floor_cpu_s']:.1f} s = {result['cpu_s'] / result['floor_cpu_s']:.1f} x)")
+          f"(CPU time: {result['cpu_s']:.1f} s / {result['floor_cpu_s']:.1f} s "
+          f"= {result['cpu_s'] / result['floor_cpu_s']:.1f} x)")
     differences = result["floor_differences"]
     verdict = "agree" if not differences else f"DIFFER in {len(differences)} cells: {'; '.join(differences[:8])}"
     print(f"  floor vs marts.fct_monitor at {result['peildatum']}: {verdict}")

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from pipelines.arguments import iso_date, positive_int
 from pipelines.config import (
-    DEFAULT_LANDING, PUBLISHED_DB_NAME, landing_from_env, pipeline_db_path, published_db_path, warehouse_from_env,
+    DEFAULT_LANDING,
+    PUBLISHED_DB_NAME,
+    landing_from_env,
+    pipeline_db_path,
+    published_db_path,
+    warehouse_from_env,
 )
 
 LETTER_PEILDATUM = date(2020, 11, 1)
@@ -117,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
 
     # Subcommands that live with their package; each sets its own `handler`.
+    from pipelines.documentation.command import register as register_docs
     from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
-    from pipelines.documentation.command import register as register_docs
 
     register_deviations(commands)
     register_report(commands)
@@ -219,9 +224,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_monitor(args: argparse.Namespace) -> int:
-    from pipelines.monitor_table import monitor_rows, render
-
-    from pipelines.monitor_table import warehouse_database
+    from pipelines.monitor_table import monitor_rows, render, warehouse_database
     from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
 
     _, warehouse = _resolve_paths(args)

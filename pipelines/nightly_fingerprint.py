@@ -109,8 +109,8 @@ def _stat_key(path: Path) -> list[int]:
 def landing_files(landing: Path, previous: dict | None = None) -> dict[str, dict]:
     """Every delivery candidate with its sha256 as the ingest computes it (an over-large or
     unreadable file counts as no bytes); hashes are reused while a file's stat is unchanged."""
+    from pipelines.ingest.deliveries import read_delivery_bytes, sha256_hex
     from pipelines.ingest.landing import scan_landing
-    from pipelines.ingest.load import read_delivery_bytes, sha256_hex
 
     previous = previous or {}
     files: dict[str, dict] = {}

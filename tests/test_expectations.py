@@ -19,8 +19,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR
 from pipelines.cli import main as deviations_main  # the real `lvv-monitor` entry point
+from pipelines.config import DBT_PROJECT_DIR
 from pipelines.expectations.config import ConfiguratieFout, Thresholds, thresholds_from_environment
 from pipelines.expectations.suites import SUITE_NAMES, controles, load_suite, soorten
 from pipelines.runner import run_monitor
@@ -313,8 +313,8 @@ def test_every_suite_is_a_valid_gx_suite_with_dutch_descriptions():
 
 
 def test_checks_are_declared_on_real_assets_with_the_right_blocking():
-    from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
     from pipelines.definitions import defs
+    from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
 
     graph_keys = defs.resolve_asset_graph().get_all_asset_keys()
     specs = {spec.name: spec for check in EXPECTATION_CHECKS for spec in check.check_specs}
@@ -340,7 +340,8 @@ def test_thresholds_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LVV_VERSHEID_REFERENTIE", "rundatum")
     monkeypatch.setenv("LVV_VEILIG_LAND_PILOTS", "Rotterdam, eindhoven")
     d = thresholds_from_environment()
-    assert (d.max_dagen_zonder_levering, d.versheid_referentie, d.veilig_land_pilots) == (60, "rundatum", ("rotterdam", "eindhoven"))
+    assert (d.max_dagen_zonder_levering, d.versheid_referentie, d.veilig_land_pilots) == (
+        60, "rundatum", ("rotterdam", "eindhoven"))
     monkeypatch.setenv("LVV_MIN_RIJEN_T_O_V_VORIGE", "half")
     with pytest.raises(ConfiguratieFout, match="LVV_MIN_RIJEN_T_O_V_VORIGE"):
         thresholds_from_environment()

@@ -217,7 +217,8 @@ class DbtInProcess(dg.ConfigurableResource):
         args = [
             "build", *selection,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", BUILD_TARGET,
-            "--target-path", str(warehouse_dir / "dbt" / context.op_execution_context.op.name), "--log-path", str(warehouse_dir / "logs"),
+            "--target-path", str(warehouse_dir / "dbt" / context.op_execution_context.op.name),
+            "--log-path", str(warehouse_dir / "logs"),
         ]
         if indirect_selection:
             args += ["--indirect-selection", indirect_selection]
@@ -235,4 +236,5 @@ class DbtInProcess(dg.ConfigurableResource):
                 manifest=manifest, dagster_dbt_translator=translator, context=context, project=project
             )
         if not outcome.success:
-            raise dg.Failure(description=_failure_summary(outcome) + f". Volledige dbt-uitvoer: {warehouse_dir / 'logs' / 'dbt.log'}")
+            log = warehouse_dir / "logs" / "dbt.log"
+            raise dg.Failure(description=_failure_summary(outcome) + f". Volledige dbt-uitvoer: {log}")

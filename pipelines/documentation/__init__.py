@@ -72,7 +72,7 @@ def _generate(warehouse_dir: Path, target_dir: Path) -> None:
     lock, warehouse variable and release of the database as the builds, pipelines/defs/dbt_in_process.py)."""
     from dbt.cli.main import dbtRunner
 
-    from pipelines.defs.dbt_in_process import BUILD_TARGET, _DBT_LOCK, _release_database, parsed_project, warehouse_vars
+    from pipelines.defs.dbt_in_process import _DBT_LOCK, BUILD_TARGET, _release_database, parsed_project, warehouse_vars
 
     args = [
         "docs", "generate", "--static", "--quiet",

@@ -7,9 +7,9 @@ alike. Set them where the run is started (the shell, the systemd unit, `dagster 
 | variable | default | meaning |
 |---|---|---|
 | `LVV_MAX_DAGEN_ZONDER_LEVERING` | 45 | a source's newest delivery may lie this many days before the reference date |
-| `LVV_VERSHEID_REFERENTIE` | `nieuwste_peildatum` | the reference date: the newest peildatum of all deliveries, or `rundatum` (today) |
-| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.6 | a current delivery with at most this share of the rows of the previous one of its source (a fall of 40 % or more) stops publishing |
-| `LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE` | 0.8 | a delivery with at most this share (a fall of 20 % or more) is flagged; both at any file size |
+| `LVV_VERSHEID_REFERENTIE` | `nieuwste_peildatum` | the reference date: the newest peildatum delivered, or `rundatum` (today) |
+| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.6 | at most this share of the previous delivery's rows (a fall of 40 %+): publishing stops |
+| `LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE` | 0.8 | one with at most this share (a fall of 20 %+) is flagged; both at any file size |
 | `LVV_MAX_QUARANTAINE_AANDEEL` | 0.10 | at most this share of a file's rows may be in quarantine |
 | `LVV_ASIEL_TERMIJN_DAGEN` | 14 | days a person may stay in the LVV after an asylum application before moving to the COA |
 | `LVV_VEILIG_LAND_PILOTS` | `rotterdam` | pilots (comma-separated) where safe-country persons get at most the term below |

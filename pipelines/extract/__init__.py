@@ -35,12 +35,17 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.aggregates import AggregateError, build_aggregates
 from pipelines.extract.cells import recomputable_cells
-from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
 from pipelines.extract.microdata import (
-    OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, hide_suppressed_categories, read_stays, released_qi_keys,
+    OUTPUT_COLUMNS,
+    QI_COLUMNS,
+    build_microdata,
+    hide_suppressed_categories,
+    read_stays,
+    released_qi_keys,
 )
 from pipelines.extract.sdc import k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
