@@ -34,7 +34,7 @@ environment:
   LVV_LANDING     landing folder (default ./data/landing)
   LVV_WAREHOUSE   warehouse folder (default ./data/warehouse)
   LVV_PSEUDONYM_KEY  secret for the pseudonyms (required outside demo mode)
-  LVV_DEMO        1 = demo mode: visible demo key, outputs marked as demo (set by --demo)
+  LVV_DEMO        1 = demo mode: visible demo key, outputs marked as demo (as --demo)
 
 examples:
   lvv-monitor run                          demo feeds into ./data/landing (if empty) and run

@@ -2,7 +2,7 @@
 
 Identifiers (v_nummer, client_id, verblijf_id) never leave the restricted zone; what leaves it
 carries a pseudonym computed here. The secret comes from `LVV_PSEUDONYM_KEY`. In demo mode
-(`LVV_DEMO=1`, set by `lvv-monitor run --demo`) a visible demo key is used and outputs are
+(`LVV_DEMO=1`, or `lvv-monitor run --demo`) a visible demo key is used and outputs are
 marked as demo; outside demo mode a missing key is an error, never a silent default, and so is
 the (public) demo key or a key shorter than `MIN_KEY_BYTES` (32) bytes: a short key can be
 guessed, and every pseudonym with it. `key_problem()` says what is wrong without raising, for

@@ -17,8 +17,9 @@ import dagster as dg
 import pytest
 
 import pipelines.defs
-from pipelines.config import Paths
+from pipelines.config import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Paths
 from pipelines.definitions import build_definitions
+from pipelines.defs.resources import WarehouseResource, warehouse_resource
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFS_DIR = ROOT / "pipelines" / "defs"
@@ -123,3 +124,47 @@ def test_the_declaration_scan_finds_one():
     """Not vacuous: the scan recognises the declarations the defs modules use."""
     assert _declarations(DEFS_DIR / "publish_assets.py")
     assert _declarations(DEFS_DIR / "automation.py")
+
+
+# --- The warehouse resource: dg.EnvVar when the variable is set, the defaults of config.py if not. ---
+
+
+def _resolved(resource) -> tuple:
+    """The resource as a run sees it: Dagster resolves its EnvVars when the run starts."""
+    seen = []
+
+    @dg.asset
+    def probe(warehouse: WarehouseResource) -> None:
+        seen.append((warehouse.paths, warehouse.demo_mode))
+
+    assert dg.materialize([probe], resources={"warehouse": resource}).success
+    return seen[0]
+
+
+def test_the_resource_names_the_variables_and_dagster_reads_them_when_the_run_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("LVV_LANDING", str(tmp_path / "l1"))
+    monkeypatch.setenv("LVV_WAREHOUSE", str(tmp_path / "w1"))
+    monkeypatch.setenv("LVV_DEMO", "ja")
+    resource = warehouse_resource()
+    assert {getattr(resource, f).env_var_name for f in ("landing_dir", "warehouse_dir", "demo")} == {
+        "LVV_LANDING", "LVV_WAREHOUSE", "LVV_DEMO"}
+    monkeypatch.setenv("LVV_LANDING", str(tmp_path / "l2"))  # changed after the definitions were loaded
+    paths, demo = _resolved(resource)
+    assert paths == Paths(landing=tmp_path / "l2", warehouse=tmp_path / "w1") and demo is True
+
+
+def test_without_the_variables_the_defaults_of_config_apply(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the defaults are relative to the working folder
+    for name in ("LVV_LANDING", "LVV_WAREHOUSE", "LVV_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LVV_WAREHOUSE", "")  # empty means the default, as config.py reads it
+    paths, demo = _resolved(warehouse_resource())
+    assert paths == Paths(landing=tmp_path / DEFAULT_LANDING, warehouse=tmp_path / DEFAULT_WAREHOUSE)
+    assert demo is None  # not configured: pipelines/pseudonym.py asks LVV_DEMO itself
+
+
+def test_explicit_paths_and_demo_win_over_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LVV_WAREHOUSE", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("LVV_DEMO", "1")
+    paths, demo = _resolved(warehouse_resource(Paths(tmp_path / "l", tmp_path / "w"), demo=False))
+    assert paths == Paths(tmp_path / "l", tmp_path / "w") and demo is False
