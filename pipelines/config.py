@@ -16,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
+LANDING_ENV = "LVV_LANDING"
+WAREHOUSE_ENV = "LVV_WAREHOUSE"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse")
 
@@ -52,11 +54,11 @@ def published_db_path(warehouse: Path) -> Path:
 
 
 def landing_from_env() -> Path:
-    return Path(os.environ.get("LVV_LANDING") or DEFAULT_LANDING).resolve()
+    return Path(os.environ.get(LANDING_ENV) or DEFAULT_LANDING).resolve()
 
 
 def warehouse_from_env() -> Path:
-    return Path(os.environ.get("LVV_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve()
+    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).resolve()
 
 
 def paths_from_env() -> Paths:

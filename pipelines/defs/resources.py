@@ -14,11 +14,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from pipelines.config import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Paths
+from pipelines.config import DEFAULT_LANDING, DEFAULT_WAREHOUSE, LANDING_ENV, WAREHOUSE_ENV, Paths
 from pipelines.pseudonym import DEMO_ENV, is_demo_flag
-
-LANDING_ENV = "LVV_LANDING"
-WAREHOUSE_ENV = "LVV_WAREHOUSE"
 
 
 class WarehouseResource(dg.ConfigurableResource):
