@@ -32,12 +32,11 @@ RATIO_TARGETS = {100: 8.0}  # job / floor, median wall times
 
 def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) -> None:
     import logging
-    import os
 
-    os.environ.setdefault("LVV_DEMO", "1")  # synthetic data: the demo pseudonym key
     logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())  # figures only, no run chatter
     logging.getLogger("lvv_monitor").propagate = False
     started = time.monotonic()
+    from pipelines.config import pipeline_db_path
     from pipelines.demo import write_demo_feeds
     from pipelines.runner import run_monitor
 
@@ -56,7 +55,7 @@ def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) 
 
     parsed = manifest_before is None or manifest.stat().st_mtime != manifest_before
     imported = time.monotonic()
-    outcome = run_monitor(landing, warehouse)
+    outcome = run_monitor(landing, warehouse, demo=True)  # synthetic data: the demo pseudonym key
     finished = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     own = usage.ru_maxrss / 1024
@@ -65,7 +64,7 @@ def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) 
         "import_s": (imported - generated) + (imported_runner - started), "dbt_parsed": parsed,
         "demo_s": generated - imported_runner, "run_s": finished - imported,
         "steps": outcome.step_seconds, "peak_mib": own, "cpu_s": usage.ru_utime + usage.ru_stime - cpu_for_feeds,
-        "db_mib": (warehouse / "lvv.duckdb").stat().st_size / 2**20 if (warehouse / "lvv.duckdb").exists() else 0,
+        "db_mib": pipeline_db.stat().st_size / 2**20 if (pipeline_db := pipeline_db_path(warehouse)).exists() else 0,
     })
 
 
@@ -76,14 +75,16 @@ def _measure_floor(workdir: str, peildatum: str, queue: multiprocessing.Queue) -
     started = time.monotonic()
     import floor
 
+    from pipelines.config import pipeline_db_path
+
     imported = time.monotonic()
     rows, counts = floor.compute(Path(workdir) / "landing", date.fromisoformat(peildatum))
     finished = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak = usage.ru_maxrss / 1024
-    database = Path(workdir) / "warehouse" / "lvv.duckdb"
+    database = pipeline_db_path(Path(workdir) / "warehouse")
     differences = (floor.compare(rows, floor.job_monitor(database, date.fromisoformat(peildatum)))
-                   if database.exists() else ["the job left no lvv.duckdb"])
+                   if database.exists() else [f"the job left no {database.name}"])
     splink = floor.job_probabilistic_links(database) if database.exists() else 0
     queue.put({"floor_s": finished - started, "floor_import_s": imported - started, "floor_peak_mib": peak,
                "floor_cpu_s": usage.ru_utime + usage.ru_stime,
@@ -104,15 +105,13 @@ def _in_fresh_process(target, *args) -> dict:
 def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
     """The next night with nothing new, in a fresh process as the timer starts it: no rebuild."""
     import logging
-    import os
 
-    os.environ.setdefault("LVV_DEMO", "1")
     logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())
     logging.getLogger("lvv_monitor").propagate = False
     started = time.monotonic()
     from pipelines.runner import run_monitor
 
-    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse")
+    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", demo=True)
     queue.put({"quiet_night_s": time.monotonic() - started, "quiet_night_skipped": outcome.skipped})
 
 
@@ -132,7 +131,8 @@ def print_result(result: dict) -> None:
     scale = result["scale"]
     end_to_end = result["import_s"] + result["run_s"]
     print(f"\n== scale {scale} ==  {'ok' if result['success'] else 'FAILED: ' + str(result['error'])}")
-    parse_note = "incl. a full dbt parse: dbt_project/ changed" if result["dbt_parsed"] else "dbt project unchanged: no full parse"
+    parse_note = ("incl. a full dbt parse: dbt_project/ changed" if result["dbt_parsed"]
+                  else "dbt project unchanged: no full parse")
     print(f"  start-up (imports)       {result['import_s']:7.1f} s   ({parse_note})")
     print(f"  demo feeds written       {result['demo_s']:7.1f} s   (not part of the job)")
     for step, seconds in sorted(result["steps"].items(), key=lambda kv: -kv[1]):
@@ -144,7 +144,8 @@ def print_result(result: dict) -> None:
     print(f"  floor (plain DuckDB)     {result['floor_s']:7.1f} s   (of which imports {result['floor_import_s']:.1f} s; "
           f"{result['floor_rows']:,} rows read; peak {result['floor_peak_mib']:.0f} MiB)")
     print(f"  ratio job / floor        {end_to_end / result['floor_s']:7.1f} x   "
-          f"(CPU time: {result['cpu_s']:.1f} s / {result['floor_cpu_s']:.1f} s = {result['cpu_s'] / result['floor_cpu_s']:.1f} x)")
+          f"(CPU time: {result['cpu_s']:.1f} s / {result['floor_cpu_s']:.1f} s "
+          f"= {result['cpu_s'] / result['floor_cpu_s']:.1f} x)")
     differences = result["floor_differences"]
     verdict = "agree" if not differences else f"DIFFER in {len(differences)} cells: {'; '.join(differences[:8])}"
     print(f"  floor vs marts.fct_monitor at {result['peildatum']}: {verdict}")

@@ -17,7 +17,14 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.arguments import iso_date, positive_int
-from pipelines.config import DEFAULT_LANDING, landing_from_env, warehouse_from_env
+from pipelines.config import (
+    DEFAULT_LANDING,
+    PUBLISHED_DB_NAME,
+    landing_from_env,
+    pipeline_db_path,
+    published_db_path,
+    warehouse_from_env,
+)
 
 LETTER_PEILDATUM = date(2020, 11, 1)
 EXIT_LOCKED = 3  # another run holds the warehouse; try again later
@@ -27,7 +34,7 @@ environment:
   LVV_LANDING     landing folder (default ./data/landing)
   LVV_WAREHOUSE   warehouse folder (default ./data/warehouse)
   LVV_PSEUDONYM_KEY  secret for the pseudonyms (required outside demo mode)
-  LVV_DEMO        1 = demo mode: visible demo key, outputs marked as demo (set by --demo)
+  LVV_DEMO        1 = demo mode: visible demo key, outputs marked as demo (as --demo)
 
 examples:
   lvv-monitor run                          demo feeds into ./data/landing (if empty) and run
@@ -86,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="last runs, deliveries and quarantine per bron",
         description="Show the last runs and their outcome (geslaagd, mislukt with its step, loopt "
-        "nog, or niet afgemaakt for a run that was killed), whether the published monitor.duckdb "
+        f"nog, or niet afgemaakt for a run that was killed), whether the published {PUBLISHED_DB_NAME} "
         "is behind the raw zone, and what the raw zone has received: deliveries per bron, rejected "
         "files with their reason, rows in quarantine with every reason, and what the landing scan "
         "skipped (docs/senders.md lists every reason).",
@@ -115,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="table (for people, default), csv (plain, header row, for scripts) or json")
 
     # Subcommands that live with their package; each sets its own `handler`.
+    from pipelines.documentation.command import register as register_docs
     from pipelines.expectations.command import register as register_deviations
     from pipelines.extract.command import register as register_extract
     from pipelines.report.command import register as register_report
-    from pipelines.documentation.command import register as register_docs
 
     register_deviations(commands)
     register_report(commands)
@@ -162,7 +169,6 @@ def command_run(args: argparse.Namespace) -> int:
 def _run_holding_the_lock(args: argparse.Namespace, landing: Path, warehouse: Path) -> int:
     demo = args.demo or (_is_default_landing(landing) and not args.landing and not any(landing.glob("*/*")))
     if demo:
-        os.environ.setdefault("LVV_DEMO", "1")  # the visible demo pseudonym key; outputs marked as demo
         write_demo(landing, args.seed, args.scale)
     elif not landing.is_dir():
         print(f"fout: landingsmap {landing} bestaat niet. Geef --landing DIR of zet LVV_LANDING.", file=sys.stderr)
@@ -170,10 +176,13 @@ def _run_holding_the_lock(args: argparse.Namespace, landing: Path, warehouse: Pa
     from pipelines.pseudonym import key_problem
     from pipelines.runner import run_monitor
 
-    if problem := key_problem():  # before any work: no run that dies at the linkage for want of a key
+    # Demo feeds: demo mode (the visible demo pseudonym key; outputs marked as demo), passed on to
+    # the run; otherwise LVV_DEMO decides, as it does for the daemon's runs.
+    demo_mode = True if demo else None
+    if problem := key_problem(demo_mode):  # before any work: no run that dies at the linkage for want of a key
         print(f"fout: {problem}", file=sys.stderr)
         return 2
-    outcome = run_monitor(landing, warehouse, force=args.force)
+    outcome = run_monitor(landing, warehouse, force=args.force, demo=demo_mode)
     if not outcome.success:
         print(f"\nDe run is MISLUKT in stap '{outcome.failed_step}':\n  {outcome.error}", file=sys.stderr)
         print("Niets is gepubliceerd uit deze run. Los de oorzaak op en draai opnieuw; "
@@ -182,12 +191,12 @@ def _run_holding_the_lock(args: argparse.Namespace, landing: Path, warehouse: Pa
     from pipelines.monitor_table import monitor_rows, newest_peildatum, render
     from pipelines.status import status_report
 
-    print(status_report(warehouse / "lvv.duckdb", max_quarantine_rows=20))
+    print(status_report(pipeline_db_path(warehouse), max_quarantine_rows=20))
     # The demo is calibrated on the letter of 17 November 2020: show its peildatum.
     peildatum = LETTER_PEILDATUM if demo else newest_peildatum(warehouse)
     if peildatum:
         print("\n" + render(monitor_rows(warehouse, peildatum), "table", peildatum, as_reported=False))
-    print(f"\nKlaar in {outcome.seconds:.1f}s. Gepubliceerd voor analisten: {warehouse / 'monitor.duckdb'}")
+    print(f"\nKlaar in {outcome.seconds:.1f}s. Gepubliceerd voor analisten: {published_db_path(warehouse)}")
     reports = sorted((warehouse / "rapport").glob("monitor_*.html"))
     if reports:
         print(f"Rapport: {reports[-1]}")
@@ -200,7 +209,7 @@ def command_status(args: argparse.Namespace) -> int:
 
     _, warehouse = _resolve_paths(args)
     try:
-        print(status_report(warehouse / "lvv.duckdb"))
+        print(status_report(pipeline_db_path(warehouse)))
     except FileNotFoundError as exc:
         print(f"fout: {exc}", file=sys.stderr)
         return 2
@@ -215,9 +224,7 @@ def command_demo(args: argparse.Namespace) -> int:
 
 
 def command_monitor(args: argparse.Namespace) -> int:
-    from pipelines.monitor_table import monitor_rows, render
-
-    from pipelines.monitor_table import warehouse_database
+    from pipelines.monitor_table import monitor_rows, render, warehouse_database
     from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
 
     _, warehouse = _resolve_paths(args)

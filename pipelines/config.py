@@ -16,11 +16,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
+LANDING_ENV = "LVV_LANDING"
+WAREHOUSE_ENV = "LVV_WAREHOUSE"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse")
 
+# The file names of the warehouse are defined here and nowhere else (issue 14; a test in
+# tests/test_one_fact_one_place.py fails when one is spelled out elsewhere in the code).
 # The restricted zone: raw rows, staging, linkage. Holds identifiers; never for analysts.
 PIPELINE_DB_NAME = "lvv.duckdb"
+# The published file: schema marts only, the one file analysts open (pipelines/publish).
+PUBLISHED_DB_NAME = "monitor.duckdb"
 
 
 @dataclass(frozen=True)
@@ -30,15 +36,29 @@ class Paths:
 
     @property
     def pipeline_db(self) -> Path:
-        return self.warehouse / PIPELINE_DB_NAME
+        return pipeline_db_path(self.warehouse)
+
+    @property
+    def published_db(self) -> Path:
+        return published_db_path(self.warehouse)
+
+
+def pipeline_db_path(warehouse: Path) -> Path:
+    """`<warehouse>/lvv.duckdb`, the pipeline database (restricted zone)."""
+    return Path(warehouse) / PIPELINE_DB_NAME
+
+
+def published_db_path(warehouse: Path) -> Path:
+    """`<warehouse>/monitor.duckdb`, the published file."""
+    return Path(warehouse) / PUBLISHED_DB_NAME
 
 
 def landing_from_env() -> Path:
-    return Path(os.environ.get("LVV_LANDING") or DEFAULT_LANDING).resolve()
+    return Path(os.environ.get(LANDING_ENV) or DEFAULT_LANDING).resolve()
 
 
 def warehouse_from_env() -> Path:
-    return Path(os.environ.get("LVV_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve()
+    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).resolve()
 
 
 def paths_from_env() -> Paths:

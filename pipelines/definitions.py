@@ -1,39 +1,34 @@
-"""The one Definitions object of the project: what `dagster dev` and `lvv-monitor run` load."""
+"""The one Definitions object of the project: what `dagster dev` and `lvv-monitor run` load.
+
+Nothing is listed here by hand. Every asset, asset check, job, schedule and sensor is a
+module-level object in a module of `pipelines/defs/` (one module per area), and Dagster's
+`load_from_defs_folder` finds them there ([tool.dg] in pyproject.toml names the folder); this
+module adds what is not found that way: the resources and the executor.
+tests/test_definitions.py fails when an object of a `defs/` module is not collected.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.automation import NIGHTLY_JOB, landing_sensor, nightly_schedule, record_good_publish
-from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts, dbt_resource, dbt_staging
-from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
-from pipelines.defs.ingest_assets import INGEST_ASSETS, delivery_ledger, landing_scan, rows_conserved
-from pipelines.defs.linkage_assets import person_linkage
-from pipelines.publish.assets import published_monitor, published_monitor_is_safe
-from pipelines.report.assets import monitor_report
-from pipelines.documentation.assets import dbt_docs
-from pipelines.config import Paths
-from pipelines.defs.resources import WarehouseResource, warehouse_from_environment
+from pipelines.config import PROJECT_ROOT, Paths
+from pipelines.defs.dbt_assets import dbt_resource
+from pipelines.defs.resources import warehouse_resource
 
 
-def build_definitions(paths: Paths | None = None) -> dg.Definitions:
-    """All assets, checks, job, schedule and sensor; `paths` overrides the environment."""
-    warehouse = (
-        WarehouseResource(landing_dir=str(paths.landing), warehouse_dir=str(paths.warehouse))
-        if paths else warehouse_from_environment()
-    )
-    return dg.Definitions(
-        assets=[
-            landing_scan, *INGEST_ASSETS, delivery_ledger, dbt_staging, person_linkage,
-            dbt_reconciliation_and_marts, published_monitor, monitor_report, dbt_docs,
-        ],
-        asset_checks=[rows_conserved, published_monitor_is_safe, *EXPECTATION_CHECKS],
-        jobs=[NIGHTLY_JOB],
-        schedules=[nightly_schedule],
-        sensors=[landing_sensor, record_good_publish],
-        resources={"warehouse": warehouse, "dbt": dbt_resource()},
-        # DuckDB allows one writer: run the steps of a run one after another in one process.
-        executor=dg.in_process_executor,
+def build_definitions(paths: Paths | None = None, *, demo: bool | None = None) -> dg.Definitions:
+    """Everything under `pipelines/defs/`, with its resources.
+
+    Without arguments the resources are configured from the environment (`LVV_LANDING`,
+    `LVV_WAREHOUSE`, `LVV_DEMO`, read by Dagster when a run starts); `paths` and `demo`
+    override them (the command line and the tests)."""
+    return dg.Definitions.merge(
+        dg.load_from_defs_folder(path_within_project=PROJECT_ROOT),
+        dg.Definitions(
+            resources={"warehouse": warehouse_resource(paths, demo=demo), "dbt": dbt_resource()},
+            # DuckDB allows one writer: run the steps of a run one after another in one process.
+            executor=dg.in_process_executor,
+        ),
     )
 
 

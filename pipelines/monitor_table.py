@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config import PIPELINE_DB_NAME, PUBLISHED_DB_NAME
 from pipelines.textual import format_csv, format_table
 
 MONITOR_COLUMNS = (
@@ -21,16 +22,14 @@ MONITOR_COLUMNS = (
     "onbevestigd", "overig", "bestendig_totaal", "scenario_vertrek", "scenario_verblijf", "scenario_geen",
     "mrt_besproken", "buiten_doelgroep",
 )
-PUBLISHED_DB = "monitor.duckdb"
-PIPELINE_DB = "lvv.duckdb"
 
 
 def warehouse_database(warehouse: Path) -> Path:
-    for name in (PUBLISHED_DB, PIPELINE_DB):
+    for name in (PUBLISHED_DB_NAME, PIPELINE_DB_NAME):
         if (warehouse / name).exists():
             return warehouse / name
     raise FileNotFoundError(
-        f"geen {PUBLISHED_DB} of {PIPELINE_DB} in {warehouse}; draai eerst `lvv-monitor run` "
+        f"geen {PUBLISHED_DB_NAME} of {PIPELINE_DB_NAME} in {warehouse}; draai eerst `lvv-monitor run` "
         "of geef met --warehouse de juiste map op"
     )
 

@@ -30,15 +30,15 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from pipelines.config import DBT_PROJECT_DIR, PIPELINE_DB_NAME, PROJECT_ROOT, SEEDS_DIR
-from pipelines.publish import PUBLISHED_DB_NAME
+from pipelines.config import DBT_PROJECT_DIR, PIPELINE_DB_NAME, PROJECT_ROOT, PUBLISHED_DB_NAME, SEEDS_DIR
 
 RECORD_NAME = "nightly_fingerprint.json"
 STACK = ("lvv-monitor", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
          "splink", "pyarrow", "pandas")
 _NOT_CODE = {"target", "logs", "dbt_packages", "__pycache__"}
 # Variables that say where things are, not what is computed (the paths are compared themselves).
-_NOT_FIGURES = {"LVV_LANDING", "LVV_WAREHOUSE", "LVV_PSEUDONYM_KEY"}
+# LVV_DEMO counts as the demo mode the run actually has (passed in, or the variable): see code_digest.
+_NOT_FIGURES = {"LVV_LANDING", "LVV_WAREHOUSE", "LVV_PSEUDONYM_KEY", "LVV_DEMO"}
 
 
 @dataclass
@@ -71,20 +71,22 @@ def _versions() -> str:
     return ";".join(found)
 
 
-def _key_mark() -> str:
+def _key_mark(demo: bool | None = None) -> str:
     """An HMAC made with the pseudonym key: changes with the key, reveals nothing of it."""
     from pipelines.pseudonym import pseudonym_key
 
     try:
-        key = pseudonym_key()
+        key = pseudonym_key(demo)
     except Exception:  # noqa: BLE001 - no key configured: the run itself will say so
         return "geen sleutel"
     return hmac.new(key, b"lvv nightly fingerprint", hashlib.sha256).hexdigest()
 
 
-def code_digest(landing: Path, warehouse: Path) -> str:
-    """Everything other than the deliveries that decides what a run publishes."""
+def code_digest(landing: Path, warehouse: Path, demo: bool | None = None) -> str:
+    """Everything other than the deliveries that decides what a run publishes; `demo` as in
+    pipelines/pseudonym.py (None: `LVV_DEMO` says)."""
     from pipelines.linkage.run import decisions_path
+    from pipelines.pseudonym import is_demo_mode
 
     digest = hashlib.sha256()
     for folder, suffixes in ((PROJECT_ROOT / "pipelines", {".py", ".html", ".css", ".json", ".j2"}),
@@ -92,7 +94,8 @@ def code_digest(landing: Path, warehouse: Path) -> str:
         _tree_digest(digest, folder, suffixes)
     digest.update(_versions().encode())
     settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("LVV_") and k not in _NOT_FIGURES)
-    digest.update(json.dumps([str(landing.resolve()), str(warehouse.resolve()), settings, _key_mark()]).encode())
+    settings.append(("demo", str(is_demo_mode(demo))))
+    digest.update(json.dumps([str(landing.resolve()), str(warehouse.resolve()), settings, _key_mark(demo)]).encode())
     decisions = decisions_path(warehouse)
     digest.update(decisions.read_bytes() if decisions.is_file() else b"-")
     return digest.hexdigest()
@@ -106,8 +109,8 @@ def _stat_key(path: Path) -> list[int]:
 def landing_files(landing: Path, previous: dict | None = None) -> dict[str, dict]:
     """Every delivery candidate with its sha256 as the ingest computes it (an over-large or
     unreadable file counts as no bytes); hashes are reused while a file's stat is unchanged."""
+    from pipelines.ingest.deliveries import read_delivery_bytes, sha256_hex
     from pipelines.ingest.landing import scan_landing
-    from pipelines.ingest.load import read_delivery_bytes, sha256_hex
 
     previous = previous or {}
     files: dict[str, dict] = {}
@@ -147,9 +150,9 @@ def stale_sources(db_path: Path, today: date | None = None) -> list[str]:
     date (the newest peildatum of all deliveries, or today with LVV_VERSHEID_REFERENTIE=rundatum)."""
     import duckdb
 
-    from pipelines.expectations.config import drempels_uit_omgeving
+    from pipelines.expectations.config import thresholds_from_environment
 
-    drempels = drempels_uit_omgeving()
+    thresholds = thresholds_from_environment()
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         rows = con.execute(
@@ -164,7 +167,7 @@ def stale_sources(db_path: Path, today: date | None = None) -> list[str]:
             WHERE date_diff('day', laatste, reference.datum) > ?
             ORDER BY 1
             """,
-            [drempels.versheid_referentie == "rundatum", today or date.today(), drempels.max_dagen_zonder_levering],
+            [thresholds.versheid_referentie == "rundatum", today or date.today(), thresholds.max_dagen_zonder_levering],
         ).fetchall()
     finally:
         con.close()
@@ -182,10 +185,11 @@ def _read_record(warehouse: Path) -> dict | None:
         return None
 
 
-def decide(landing: Path, warehouse: Path, force: bool = False) -> Decision:
-    """Rebuild or not, with the reason in words; `state` is what `record` stores after a good run."""
+def decide(landing: Path, warehouse: Path, force: bool = False, demo: bool | None = None) -> Decision:
+    """Rebuild or not, with the reason in words; `state` is what `record` stores after a good run.
+    `demo`: the run's demo mode (None: `LVV_DEMO` says)."""
     record = _read_record(warehouse) or {}
-    state = {"code": code_digest(landing, warehouse),
+    state = {"code": code_digest(landing, warehouse, demo),
              "landing": landing_files(landing, record.get("landing"))}
     if force:
         return Decision(True, "--force: opnieuw bouwen gevraagd", state)
@@ -193,7 +197,7 @@ def decide(landing: Path, warehouse: Path, force: bool = False) -> Decision:
         return Decision(True, "nog geen geslaagde publicatie vastgelegd", state)
     published = warehouse / PUBLISHED_DB_NAME
     if not published.is_file() or _stat_key(published)[:2] != record.get("published", [])[:2]:
-        return Decision(True, "monitor.duckdb is niet meer het laatst gepubliceerde bestand", state)
+        return Decision(True, f"{PUBLISHED_DB_NAME} is niet meer het laatst gepubliceerde bestand", state)
     if state["code"] != record.get("code"):
         return Decision(True, "code, seeds, verwachtingen, drempels of versies gewijzigd", state)
     try:

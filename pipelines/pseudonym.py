@@ -2,11 +2,14 @@
 
 Identifiers (v_nummer, client_id, verblijf_id) never leave the restricted zone; what leaves it
 carries a pseudonym computed here. The secret comes from `LVV_PSEUDONYM_KEY`. In demo mode
-(`LVV_DEMO=1`, set by `lvv-monitor run --demo`) a visible demo key is used and outputs are
+(`LVV_DEMO=1`, or `lvv-monitor run --demo`) a visible demo key is used and outputs are
 marked as demo; outside demo mode a missing key is an error, never a silent default, and so is
 the (public) demo key or a key shorter than `MIN_KEY_BYTES` (32) bytes: a short key can be
 guessed, and every pseudonym with it. `key_problem()` says what is wrong without raising, for
 the Dagster sensor and schedule, which skip with that reason rather than fail halfway a run.
+
+Demo mode is passed in (`demo=True` from `--demo`, or the `warehouse` resource's setting) and
+read from `LVV_DEMO` only when it is not: nothing sets the variable on a caller's behalf.
 """
 
 from __future__ import annotations
@@ -35,23 +38,30 @@ class WeakPseudonymKey(MissingPseudonymKey):
     """The key is set but not usable outside demo mode (the demo key, or too short)."""
 
 
-def key_problem() -> str | None:
+def key_problem(demo: bool | None = None) -> str | None:
     """Why no pseudonym key can be used now (None: it can). Never shows the key."""
     try:
-        pseudonym_key()
+        pseudonym_key(demo)
     except MissingPseudonymKey as exc:
         return str(exc)
     return None
 
 
-def is_demo_mode() -> bool:
-    return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
+def is_demo_flag(value: str | None) -> bool:
+    """Whether a setting of `LVV_DEMO` means demo mode: 1, true, ja or yes (any case)."""
+    return (value or "").strip().lower() in ("1", "true", "ja", "yes")
 
 
-def pseudonym_key() -> bytes:
-    """The HMAC secret: LVV_PSEUDONYM_KEY, or the demo key in demo mode; else a clear error."""
+def is_demo_mode(demo: bool | None = None) -> bool:
+    """`demo` when the caller knows (the command line's --demo), else what `LVV_DEMO` says."""
+    return is_demo_flag(os.environ.get(DEMO_ENV)) if demo is None else demo
+
+
+def pseudonym_key(demo: bool | None = None) -> bytes:
+    """The HMAC secret: LVV_PSEUDONYM_KEY, or the demo key in demo mode; else a clear error.
+    `demo` as in `is_demo_mode`."""
     key = os.environ.get(KEY_ENV, "")
-    demo = is_demo_mode()
+    demo = is_demo_mode(demo)
     if key:
         secret = key.encode("utf-8")
         if demo:

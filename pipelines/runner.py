@@ -24,13 +24,15 @@ class RunOutcome:
     skipped: bool = False  # nothing new since the last good publish: not rebuilt (nightly_fingerprint)
 
 
-def run_monitor(landing: Path, warehouse: Path, quiet: bool = True, force: bool = False) -> RunOutcome:
+def run_monitor(landing: Path, warehouse: Path, quiet: bool = True, force: bool = False,
+                demo: bool | None = None) -> RunOutcome:
     """Execute the `nightly_monitor` job in-process on an ephemeral Dagster instance.
 
     Holds the warehouse's run lock for the whole run (raises `runs.RunLocked`, naming the
     running PID, before any work when another run is busy) and writes the run to the ledger,
     so `lvv-monitor status` can tell a finished run from one that was killed. A night with
-    nothing new is not rebuilt unless `force` (pipelines/nightly_fingerprint.py).
+    nothing new is not rebuilt unless `force` (pipelines/nightly_fingerprint.py). `demo`: demo
+    mode for this run (the visible demo key, outputs marked demo); None: `LVV_DEMO` says.
     """
     from pipelines import runs
 
@@ -38,7 +40,7 @@ def run_monitor(landing: Path, warehouse: Path, quiet: bool = True, force: bool 
         run_id = runs.begin_run(warehouse, "lvv-monitor run")
         outcome: RunOutcome | None = None
         try:
-            outcome = _execute_unless_nothing_new(landing, warehouse, quiet, force)
+            outcome = _execute_unless_nothing_new(landing, warehouse, quiet, force, demo)
         finally:
             if outcome is not None:
                 runs.end_run(warehouse, run_id, _ledger_outcome(outcome), outcome.failed_step, outcome.error)
@@ -53,30 +55,30 @@ def _ledger_outcome(outcome: RunOutcome) -> str:
     return "geslaagd" if outcome.success else "mislukt"
 
 
-def _execute_unless_nothing_new(landing: Path, warehouse: Path, quiet: bool, force: bool) -> RunOutcome:
+def _execute_unless_nothing_new(landing: Path, warehouse: Path, quiet: bool, force: bool, demo: bool | None) -> RunOutcome:
     """Skip the build when nothing changed since the last good publish; record what a good build used."""
     from pipelines import nightly_fingerprint
     from pipelines.log import progress_logger
 
     started = time.monotonic()
-    decision = nightly_fingerprint.decide(landing, warehouse, force)
+    decision = nightly_fingerprint.decide(landing, warehouse, force, demo)
     progress_logger.info(f"run: {decision.reason}")
     if not decision.rebuild:
         return RunOutcome(True, time.monotonic() - started, skipped=True)
-    outcome = _execute(landing, warehouse, quiet)
+    outcome = _execute(landing, warehouse, quiet, demo)
     if outcome.success:
         nightly_fingerprint.record(warehouse, decision.state)
     return outcome
 
 
-def _execute(landing: Path, warehouse: Path, quiet: bool) -> RunOutcome:
+def _execute(landing: Path, warehouse: Path, quiet: bool, demo: bool | None) -> RunOutcome:
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
     from pipelines.log import progress_logger
 
     started = time.monotonic()
-    defs = build_definitions(Paths(landing=landing, warehouse=warehouse))
+    defs = build_definitions(Paths(landing=landing, warehouse=warehouse), demo=demo)
     job = defs.resolve_job_def("nightly_monitor")
     progress_logger.info(f"run: landing {landing} → warehouse {warehouse}")
     log_path = warehouse / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines import runs
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.contract import BRONNEN
-from pipelines.publish import PUBLISHED_DB_NAME
 from pipelines.textual import format_table
 
 
@@ -52,7 +52,7 @@ def runs_section(warehouse: Path, newest_load: datetime | None) -> list[str]:
         parts.append("Laatste run: geen runs vastgelegd in deze warehousemap")
     published = warehouse / PUBLISHED_DB_NAME
     if not published.exists():
-        parts.append("Gepubliceerd bestand: nog niet gepubliceerd (monitor.duckdb ontbreekt)")
+        parts.append(f"Gepubliceerd bestand: nog niet gepubliceerd ({PUBLISHED_DB_NAME} ontbreekt)")
     else:
         published_at = datetime.fromtimestamp(published.stat().st_mtime)
         behind = newest_load is not None and newest_load > published_at
@@ -73,7 +73,7 @@ def status_report(db_path: Path, max_quarantine_rows: int | None = None) -> str:
         return "\n".join([
             *runs_section(db_path.parent, None), "",
             "De pijplijndatabase wordt nu door een run beschreven; de leveringen per bron zijn na "
-            "die run weer te zien. Het gepubliceerde monitor.duckdb is gewoon te openen.",
+            f"die run weer te zien. Het gepubliceerde {PUBLISHED_DB_NAME} is gewoon te openen.",
         ])
     try:
         newest_load = con.execute("SELECT max(loaded_at) FROM raw.deliveries").fetchall()[0][0]

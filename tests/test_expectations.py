@@ -19,9 +19,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR
 from pipelines.cli import main as deviations_main  # the real `lvv-monitor` entry point
-from pipelines.expectations.config import ConfiguratieFout, Drempels, drempels_uit_omgeving
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.expectations.config import ConfiguratieFout, Thresholds, thresholds_from_environment
 from pipelines.expectations.suites import SUITE_NAMES, controles, load_suite, soorten
 from pipelines.runner import run_monitor
 from tests.cases import TRAJECT_HEADER, Population
@@ -313,8 +313,8 @@ def test_every_suite_is_a_valid_gx_suite_with_dutch_descriptions():
 
 
 def test_checks_are_declared_on_real_assets_with_the_right_blocking():
-    from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
     from pipelines.definitions import defs
+    from pipelines.defs.expectation_checks import EXPECTATION_CHECKS
 
     graph_keys = defs.resolve_asset_graph().get_all_asset_keys()
     specs = {spec.name: spec for check in EXPECTATION_CHECKS for spec in check.check_specs}
@@ -335,22 +335,23 @@ def test_thresholds_come_from_the_environment(monkeypatch):
                  "LVV_MAX_QUARANTAINE_AANDEEL", "LVV_ASIEL_TERMIJN_DAGEN", "LVV_VEILIG_LAND_PILOTS",
                  "LVV_VEILIG_LAND_MAANDEN"):
         monkeypatch.delenv(name, raising=False)
-    assert drempels_uit_omgeving() == Drempels()
+    assert thresholds_from_environment() == Thresholds()
     monkeypatch.setenv("LVV_MAX_DAGEN_ZONDER_LEVERING", "60")
     monkeypatch.setenv("LVV_VERSHEID_REFERENTIE", "rundatum")
     monkeypatch.setenv("LVV_VEILIG_LAND_PILOTS", "Rotterdam, eindhoven")
-    d = drempels_uit_omgeving()
-    assert (d.max_dagen_zonder_levering, d.versheid_referentie, d.veilig_land_pilots) == (60, "rundatum", ("rotterdam", "eindhoven"))
+    d = thresholds_from_environment()
+    assert (d.max_dagen_zonder_levering, d.versheid_referentie, d.veilig_land_pilots) == (
+        60, "rundatum", ("rotterdam", "eindhoven"))
     monkeypatch.setenv("LVV_MIN_RIJEN_T_O_V_VORIGE", "half")
     with pytest.raises(ConfiguratieFout, match="LVV_MIN_RIJEN_T_O_V_VORIGE"):
-        drempels_uit_omgeving()
+        thresholds_from_environment()
 
 
 def test_the_dbt_models_use_the_same_default_thresholds():
     sql = "".join(p.read_text(encoding="utf-8") for layer in ("marts", "intermediate")
                   for p in (DBT_PROJECT_DIR / "models" / layer / "afwijkingen").glob("*.sql"))
     defaults = dict(re.findall(r"env_var\('(LVV_[A-Z_]+)', '([^']*)'\)", sql))
-    d = Drempels()
+    d = Thresholds()
     assert int(defaults["LVV_MAX_DAGEN_ZONDER_LEVERING"]) == d.max_dagen_zonder_levering
     assert float(defaults["LVV_MIN_RIJEN_T_O_V_VORIGE"]) == d.min_rijen_t_o_v_vorige
     assert float(defaults["LVV_MAX_QUARANTAINE_AANDEEL"]) == d.max_quarantaine_aandeel
@@ -398,11 +399,11 @@ def test_convenant_checks_warn_and_the_data_quality_checks_pass(convenant_run):
 
 
 def test_check_counts_agree_with_the_mart(convenant_run, tmp_path):
-    from pipelines.expectations.validate import voer_controle_uit
+    from pipelines.expectations.validate import run_check
 
     mart = dict(query(convenant_run.db, "SELECT soort, count(*) FROM marts.fct_afwijkingen GROUP BY soort"))
     for check in controles():
-        outcome = voer_controle_uit(check, convenant_run.db, tmp_path, run_key="telling", data_docs=False)
+        outcome = run_check(check, convenant_run.db, tmp_path, run_key="telling", data_docs=False)
         for bevinding in outcome.bevindingen:
             if bevinding.regel.soort in ("boven_capaciteit", "rijen_sterk_gedaald", "veel_quarantaine"):
                 continue  # days vs periods; current and earlier deliveries are two checks
@@ -531,11 +532,11 @@ def test_the_demo_publishes_and_lists_its_deviations(demo_warehouse):
 
 
 def test_no_check_blocks_the_demo(demo_warehouse, tmp_path):
-    from pipelines.expectations.validate import voer_controle_uit
+    from pipelines.expectations.validate import run_check
 
     evaluations = {e.check_name: e for e in demo_warehouse.outcome.result.get_asset_check_evaluations()}
     for check in controles():
-        outcome = voer_controle_uit(check, demo_warehouse.pipeline_db, tmp_path, run_key="demo", data_docs=False)
+        outcome = run_check(check, demo_warehouse.pipeline_db, tmp_path, run_key="demo", data_docs=False)
         assert not outcome.blokkeert, outcome.samenvatting()
         if check.naam in evaluations:  # the checks are wired into the nightly job
             assert evaluations[check.naam].severity == dg.AssetCheckSeverity.WARN or evaluations[check.naam].passed

@@ -7,6 +7,7 @@ Python reads them through pipelines/pilots.py. dbt's YAML cannot read a seed, so
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 from collections.abc import Iterator
@@ -238,3 +239,51 @@ def test_the_report_names_the_configured_window(monkeypatch, tmp_path):
     named = [int(days) for days in re.findall(r"(\d+) dagen\s+na de uitstroom", html)]
     assert len(named) >= 4, named  # two definitions, the chapter's text, the glossary entry
     assert set(named) == {other}, named
+
+
+# --- The file names of the warehouse: defined in pipelines/config.py, read from there. ---
+
+CONFIG = ROOT / "pipelines" / "config.py"
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    """The string constants that are docstrings (module, class, function): prose, not code."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                found.add(id(first.value))
+    return found
+
+
+def spelled_file_names(source: str, names: tuple[str, ...]) -> list[int]:
+    """Line numbers of string literals in `source` (f-string parts included, docstrings not)
+    that spell one of `names`: code that names a warehouse file itself instead of reading it
+    from pipelines/config.py (comments are not code and are not looked at)."""
+    tree = ast.parse(source)
+    docstrings = _docstring_nodes(tree)
+    return sorted({
+        node.lineno for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        and any(name in node.value for name in names)
+    })
+
+
+def test_the_file_names_of_the_warehouse_are_spelled_only_in_config():
+    from pipelines.config import PIPELINE_DB_NAME, PUBLISHED_DB_NAME
+
+    names = (PIPELINE_DB_NAME, PUBLISHED_DB_NAME)
+    copies = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for folder in ("pipelines", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*.py")) if path != CONFIG
+        for line in spelled_file_names(path.read_text(encoding="utf-8"), names)
+    ]
+    assert not copies, f"a warehouse file name spelled out (use pipelines.config's constants or Paths): {copies}"
+
+
+def test_the_file_name_scan_finds_a_copy():
+    """The scan above is not vacuous: a literal and an f-string part are found, a docstring is not."""
+    source = '"""Reads monitor.duckdb."""\nA = "lvv.duckdb"\nB = f"{w}/monitor.duckdb"\n'
+    assert spelled_file_names(source, ("lvv.duckdb", "monitor.duckdb")) == [2, 3]

@@ -543,7 +543,7 @@ def test_dagster_asset_writes_the_report(sample_db_full, tmp_path):
     import dagster as dg
 
     from pipelines.defs.resources import WarehouseResource
-    from pipelines.report.assets import PUBLISHED_KEY, monitor_report
+    from pipelines.defs.report_assets import PUBLISHED_KEY, monitor_report
 
     warehouse = tmp_path / "wh"
     warehouse.mkdir()
@@ -560,7 +560,7 @@ def test_dagster_asset_writes_the_report(sample_db_full, tmp_path):
     assert result.success
     out = warehouse / "rapport" / "monitor_2021-02-01.html"
     assert out.is_file()
-    from pipelines.report.assets import REPORT_KEY
+    from pipelines.defs.report_assets import REPORT_KEY
 
     (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == REPORT_KEY]
     metadata = event.materialization.metadata

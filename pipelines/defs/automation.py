@@ -17,10 +17,10 @@ NIGHTLY_JOB = dg.define_asset_job(
     description="The whole monitor: landing → raw zone → dbt (staging, intermediate, marts) and checks.",
 )
 
-def key_skip_reason() -> dg.SkipReason | None:
+def key_skip_reason(demo: bool | None = None) -> dg.SkipReason | None:
     """A run without a usable pseudonym key would do all the ingest and dbt work and then fail at
     `person_linkage`: skip it, saying why and what to do, instead (the key is never shown)."""
-    problem = key_problem()
+    problem = key_problem(demo)
     return dg.SkipReason(f"geen run gestart: {problem}") if problem else None
 
 
@@ -39,10 +39,10 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext, warehouse: Warehouse
     """The nightly run, unless nothing changed since the last good publish (the tick then shows
     as skipped in the UI with the reason, and the night is written to the run ledger), or
     without a usable pseudonym key (skipped with what to do)."""
-    no_key = key_skip_reason()
+    no_key = key_skip_reason(warehouse.demo_mode)
     if no_key:
         return no_key
-    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse)
+    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse, demo=warehouse.demo_mode)
     if not decision.rebuild:
         _record_skipped_night(warehouse, "dagster schedule")
         return dg.SkipReason(decision.reason)
@@ -64,7 +64,8 @@ def _record_skipped_night(warehouse: WarehouseResource, kind: str) -> None:
 )
 def record_good_publish(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
     paths = warehouse.paths
-    nightly_fingerprint.record(paths.warehouse, nightly_fingerprint.decide(paths.landing, paths.warehouse, force=True).state)
+    decision = nightly_fingerprint.decide(paths.landing, paths.warehouse, force=True, demo=warehouse.demo_mode)
+    nightly_fingerprint.record(paths.warehouse, decision.state)
 
 
 def landing_fingerprint(landing: Path) -> str:
@@ -83,13 +84,13 @@ def landing_fingerprint(landing: Path) -> str:
     description="Starts a run when a delivery lands, changes or disappears in the landing folder.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    if skip := key_skip_reason():
+    if skip := key_skip_reason(warehouse.demo_mode):
         return skip  # the cursor stays: the run starts once the key is there
     fingerprint = landing_fingerprint(warehouse.paths.landing)
     if fingerprint == context.cursor:
         return dg.SkipReason("geen nieuwe of gewijzigde leveringen")
     context.update_cursor(fingerprint)
-    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse)
+    decision = nightly_fingerprint.decide(warehouse.paths.landing, warehouse.paths.warehouse, demo=warehouse.demo_mode)
     if not decision.rebuild:  # e.g. a file touched or copied again with the same bytes
         return dg.SkipReason(decision.reason)
     return dg.RunRequest(run_key=fingerprint)

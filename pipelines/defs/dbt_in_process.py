@@ -13,8 +13,10 @@ So here:
   (parsing does not open the database), so dbt's partial parsing stays valid for every
   warehouse; a parse of an unchanged project takes ~0.4 s, a full one ~6 s (once per change);
 - the parsed manifest is kept in memory and handed to dbt's programmatic `dbtRunner` for each
-  `dbt build`, which then skips parsing altogether; the build itself uses the `dev` target
-  (path `$LVV_WAREHOUSE/lvv.duckdb`);
+  `dbt build`, which then skips parsing altogether; the build itself uses the `dev` target,
+  whose path is `<warehouse>/lvv.duckdb` with the warehouse passed as the dbt variable
+  `lvv_warehouse` of the invocation (`--vars`; profiles.yml falls back to `$LVV_WAREHOUSE`
+  for dbt run by hand), so no environment variable is set on the process's behalf;
 - dbt's result events are turned into Dagster events by dagster-dbt's own translation
   (`DbtCoreCliEventMessage`), so materializations and asset checks look exactly as they did
   with the subprocess, and a subset selected in the UI builds only that subset.
@@ -24,6 +26,7 @@ The assets themselves are still declared with dagster-dbt's `@dbt_assets` (pipel
 
 
 import contextlib
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -37,6 +40,7 @@ from pipelines.log import progress_logger
 
 PARSE_TARGET = "parse"
 BUILD_TARGET = "dev"
+WAREHOUSE_VAR = "lvv_warehouse"  # read by profiles.yml for the `dev` target's path
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
 _PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
@@ -115,20 +119,10 @@ def manifest_path() -> Path:
     return TARGET_DIR / "manifest.json"
 
 
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the duration of a dbt invocation (profiles.yml reads
-    `LVV_WAREHOUSE`), and put back what was there."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def warehouse_vars(warehouse_dir: Path) -> list[str]:
+    """The `--vars` of a dbt invocation on `warehouse_dir`: profiles.yml builds the `dev` target's
+    path from the variable `lvv_warehouse` (so the process's environment is left alone)."""
+    return ["--vars", json.dumps({WAREHOUSE_VAR: str(warehouse_dir)})]
 
 
 def _release_database() -> None:
@@ -223,14 +217,15 @@ class DbtInProcess(dg.ConfigurableResource):
         args = [
             "build", *selection,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", BUILD_TARGET,
-            "--target-path", str(warehouse_dir / "dbt" / context.op_execution_context.op.name), "--log-path", str(warehouse_dir / "logs"),
+            "--target-path", str(warehouse_dir / "dbt" / context.op_execution_context.op.name),
+            "--log-path", str(warehouse_dir / "logs"),
         ]
         if indirect_selection:
             args += ["--indirect-selection", indirect_selection]
         # dbt unit tests check the SQL on hand-made inputs, not the night's data: they run in
         # the test suite (tests/test_dbt_unit_tests.py), never in a build.
-        args += ["--exclude-resource-type", "unit_test"]
-        with _DBT_LOCK, _environment(LVV_WAREHOUSE=str(warehouse_dir)):
+        args += ["--exclude-resource-type", "unit_test", *warehouse_vars(warehouse_dir)]
+        with _DBT_LOCK:
             parsed = parsed_project()
             try:
                 outcome = dbtRunner(manifest=parsed, callbacks=[collect]).invoke(args)
@@ -241,4 +236,5 @@ class DbtInProcess(dg.ConfigurableResource):
                 manifest=manifest, dagster_dbt_translator=translator, context=context, project=project
             )
         if not outcome.success:
-            raise dg.Failure(description=_failure_summary(outcome) + f". Volledige dbt-uitvoer: {warehouse_dir / 'logs' / 'dbt.log'}")
+            log = warehouse_dir / "logs" / "dbt.log"
+            raise dg.Failure(description=_failure_summary(outcome) + f". Volledige dbt-uitvoer: {log}")

@@ -22,6 +22,7 @@ Wiring (pipelines/definitions.py): `asset_checks=[..., *EXPECTATION_CHECKS]`.
 
 import dagster as dg
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.defs.resources import WarehouseResource
 from pipelines.expectations.suites import Controle, controles
 from pipelines.log import report
@@ -41,7 +42,7 @@ def _metadata(uitkomst) -> dict:
         metadata[f"{bevinding.regel.soort} ({bevinding.regel.ernst})"] = bevinding.kort()
     if uitkomst.data_docs is not None:
         metadata["data_docs"] = dg.MetadataValue.path(str(uitkomst.data_docs))
-    metadata["drempels"] = dg.MetadataValue.json(uitkomst.drempels.as_metadata())
+    metadata["drempels"] = dg.MetadataValue.json(uitkomst.thresholds.as_metadata())
     return metadata
 
 
@@ -70,11 +71,11 @@ def build_expectation_check(controle: Controle) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(specs=[spec], name=controle.naam, description=controle.omschrijving)
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from pipelines.expectations.validate import mart_uitleg, voer_controle_uit
+        from pipelines.expectations.validate import mart_uitleg, run_check
 
         paths = warehouse.paths
         try:
-            uitkomst = voer_controle_uit(controle, paths.pipeline_db, paths.warehouse, run_key=context.run.run_id,
+            uitkomst = run_check(controle, paths.pipeline_db, paths.warehouse, run_key=context.run.run_id,
                                          expected_checks=expected_checks(context))
         except Exception as exc:  # noqa: BLE001 - a check that cannot run must say so, in the result
             message = (f"Controle '{controle.naam}' (op {controle.asset}) kon niet worden uitgevoerd: "
@@ -87,7 +88,7 @@ def build_expectation_check(controle: Controle) -> dg.AssetChecksDefinition:
             report(context, message, warning=True)
             if controle.blokkerend:
                 # A blocking check that cannot vouch for the data stops what depends on it.
-                raise dg.Failure(description=message + " Er is niets gepubliceerd; het vorige monitor.duckdb "
+                raise dg.Failure(description=message + f" Er is niets gepubliceerd; het vorige {PUBLISHED_DB_NAME} "
                                  "blijft staan. Los de oorzaak op en draai opnieuw.") from exc
             return
 

@@ -13,16 +13,9 @@ import dagster as dg
 
 from pipelines.contract import FILE_SPECS, FileSpec
 from pipelines.defs.resources import WarehouseResource
+from pipelines.ingest.deliveries import LOADED, REJECTED, DeliveryReport, record_landing_scan, record_name_rejections
 from pipelines.ingest.landing import scan_landing
-from pipelines.ingest.load import (
-    LOADED,
-    REJECTED,
-    DeliveryReport,
-    ingest_bestand,
-    open_pipeline_db,
-    record_landing_scan,
-    record_name_rejections,
-)
+from pipelines.ingest.load import ingest_bestand, open_pipeline_db
 from pipelines.log import report
 
 RAW_GROUP = "raw_zone"
@@ -42,7 +35,8 @@ def _report_deliveries(context: dg.AssetExecutionContext, reports: list[Delivery
     }
 
 
-@dg.asset(key=LANDING_SCAN, group_name=RAW_GROUP, description="Scan the landing folder: deliveries, skipped entries, names that break the contract.")
+@dg.asset(key=LANDING_SCAN, group_name=RAW_GROUP,
+          description="Scan the landing folder: deliveries, skipped entries, names that break the contract.")
 def landing_scan(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     paths = warehouse.paths
     scan = scan_landing(paths.landing)
@@ -93,9 +87,11 @@ INGEST_ASSETS = [build_ingest_asset(spec) for spec in FILE_SPECS.values()]
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", "deliveries"], group_name=RAW_GROUP, description="raw.deliveries: one row per file received, with its counts and status.",
+        dg.AssetSpec(["raw", "deliveries"], group_name=RAW_GROUP,
+                     description="raw.deliveries: one row per file received, with its counts and status.",
                      deps=[a.key for a in INGEST_ASSETS] + [LANDING_SCAN]),
-        dg.AssetSpec(["raw", "quarantine"], group_name=RAW_GROUP, description="raw.quarantine: every row that failed, with the raw values and every reason.",
+        dg.AssetSpec(["raw", "quarantine"], group_name=RAW_GROUP,
+                     description="raw.quarantine: every row that failed, with the raw values and every reason.",
                      deps=[a.key for a in INGEST_ASSETS]),
     ],
     name="delivery_ledger",
@@ -118,12 +114,17 @@ def delivery_ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     finally:
         con.close()
     for bron, loaded, rejected, rows_loaded, rows_quarantined in per_bron:
-        report(context, f"{bron}: {loaded} leveringen geladen, {rejected} geweigerd; {rows_loaded} rijen geladen, {rows_quarantined} in quarantaine")
+        report(context, f"{bron}: {loaded} leveringen geladen, {rejected} geweigerd; "
+                        f"{rows_loaded} rijen geladen, {rows_quarantined} in quarantaine")
     yield dg.MaterializeResult(asset_key=["raw", "deliveries"], metadata={"deliveries": totals[0], "rows_read": totals[1]})
     yield dg.MaterializeResult(asset_key=["raw", "quarantine"], metadata={"rows": quarantine_rows})
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "deliveries"]), blocking=True, description="Every row read is loaded or quarantined: rows_read = rows_loaded + rows_quarantined for every file, and the raw tables hold exactly the loaded rows.")
+@dg.asset_check(
+    asset=dg.AssetKey(["raw", "deliveries"]), blocking=True,
+    description="Every row read is loaded or quarantined: rows_read = rows_loaded + rows_quarantined for every file, "
+                "and the raw tables hold exactly the loaded rows.",
+)
 def rows_conserved(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     con = open_pipeline_db(warehouse.paths.pipeline_db)
     try:

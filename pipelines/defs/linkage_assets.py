@@ -24,7 +24,7 @@ KENNISSTAND_INPUTS = [
 )
 def person_linkage(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     paths = warehouse.paths
-    summary = run_linkage(paths.pipeline_db, paths.warehouse)
+    summary = run_linkage(paths.pipeline_db, paths.warehouse, demo=warehouse.demo_mode)
     for problem in summary.decision_problems:
         report(context, f"koppelbeslissingen: {problem} (rij genegeerd)", warning=True)
     methods = ", ".join(f"{k}: {v}" for k, v in summary.per_method.items())

@@ -1,4 +1,11 @@
-"""Resources, configured from the environment (LVV_LANDING, LVV_WAREHOUSE)."""
+"""Resources, configured with `dg.EnvVar` (LVV_LANDING, LVV_WAREHOUSE, LVV_DEMO).
+
+Dagster reads the value of a variable when a run starts (and shows in the UI that the setting
+comes from it); nothing is read into the definitions at import. `EnvVar` has no default of its
+own (dagster-io/dagster#16232), so a variable that is not set at all is not named, and the
+resource's default applies: the same defaults as pipelines/config.py. The command line and the
+tests pass the values instead (`warehouse_resource(paths, demo=...)`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from pipelines.config import Paths, landing_from_env, warehouse_from_env
+from pipelines.config import DEFAULT_LANDING, DEFAULT_WAREHOUSE, LANDING_ENV, WAREHOUSE_ENV, Paths
+from pipelines.pseudonym import DEMO_ENV, is_demo_flag
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -19,15 +27,19 @@ class WarehouseResource(dg.ConfigurableResource):
     A run that this resource started is written to the run ledger (pipelines/runs.py).
     """
 
-    landing_dir: str
-    warehouse_dir: str
+    landing_dir: str = str(DEFAULT_LANDING)
+    warehouse_dir: str = str(DEFAULT_WAREHOUSE)
+    # As LVV_DEMO is written: 1, true, ja or yes is demo mode (the visible demo pseudonym key,
+    # outputs marked as demo); a string, so that the variable can configure it as it is. None:
+    # not configured, and pipelines/pseudonym.py reads LVV_DEMO when it needs to know.
+    demo: str | None = None
     _ledger_run_id: str | None = PrivateAttr(default=None)
     _locked: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import runs
 
-        warehouse = Path(self.warehouse_dir)
+        warehouse = self.paths.warehouse
         run_id = _run_id(context)
         if run_id is None:  # a sensor or schedule evaluation, not a run: nothing to lock
             return
@@ -39,7 +51,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines import runs
 
-        warehouse = Path(self.warehouse_dir)
+        warehouse = self.paths.warehouse
         if not self._locked:
             return
         if self._ledger_run_id:
@@ -51,11 +63,34 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def paths(self) -> Paths:
-        return Paths(landing=Path(self.landing_dir), warehouse=Path(self.warehouse_dir))
+        """The folders, absolute (a relative setting is taken from the working folder)."""
+        return Paths(landing=Path(self.landing_dir).resolve(), warehouse=Path(self.warehouse_dir).resolve())
+
+    @property
+    def demo_mode(self) -> bool | None:
+        """Demo mode as configured (None: not configured; the `demo` argument of pipelines/pseudonym.py)."""
+        return None if self.demo is None else is_demo_flag(self.demo)
 
 
-def warehouse_from_environment() -> WarehouseResource:
-    return WarehouseResource(landing_dir=str(landing_from_env()), warehouse_dir=str(warehouse_from_env()))
+def warehouse_resource(paths: Paths | None = None, *, demo: bool | None = None) -> WarehouseResource:
+    """The `warehouse` resource: `paths` and `demo` when given, else the environment's variables
+    (as `dg.EnvVar`, read when a run starts), else the defaults."""
+    settings: dict[str, str] = {}
+    if paths is not None:
+        settings.update(landing_dir=str(paths.landing), warehouse_dir=str(paths.warehouse))
+    else:
+        settings.update(_named_variables(landing_dir=LANDING_ENV, warehouse_dir=WAREHOUSE_ENV))
+    if demo is not None:
+        settings["demo"] = "1" if demo else ""
+    else:
+        settings.update(_named_variables(demo=DEMO_ENV))
+    return WarehouseResource(**settings)
+
+
+def _named_variables(**fields: str) -> dict[str, dg.EnvVar]:
+    """`dg.EnvVar` per field whose variable is set (and not empty, which means the default, as
+    pipelines/config.py has it); a field whose variable is not set keeps its default."""
+    return {field: dg.EnvVar(name) for field, name in fields.items() if dg.EnvVar(name).get_value()}
 
 
 def _failed_step(context: dg.InitResourceContext) -> str | None:

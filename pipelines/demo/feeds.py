@@ -1,5 +1,12 @@
 """Write the demo population as deliveries in a landing folder (FEEDS.md).
 
+Why one module of ~470 lines (issue 14): it is one step of the generator, population → files,
+read top to bottom: the layouts of the sources, how a value is spelled in a layout, the two
+sinks (CSV and a byte-stable XLSX writer) and the loop that writes every replica, correction and
+deliberately invalid row through them. Layouts, formatter and sinks are used by nothing else,
+and a layout means nothing without the sink that writes it. The one seam, the XLSX writer
+(`_XlsxSink` to `_stable_zip`, ~110 lines), could move to a module of its own if it grows.
+
 Every source has its own messy-but-valid layout (`LAYOUTS`): encoding, delimiter, quoting,
 date and boolean spelling, header spelling, column order, CSV or XLSX. Every file is written
 under a hidden temporary name and renamed when complete, so a pipeline scanning the folder

@@ -69,17 +69,17 @@ def write_dbt_docs(warehouse_dir: Path, *, progress: Progress | None = None) -> 
 
 def _generate(warehouse_dir: Path, target_dir: Path) -> None:
     """Run dbt's `docs generate` in this process with the pipeline's parsed project (the same
-    lock, environment and release of the database as the builds, pipelines/defs/dbt_in_process.py)."""
+    lock, warehouse variable and release of the database as the builds, pipelines/defs/dbt_in_process.py)."""
     from dbt.cli.main import dbtRunner
 
-    from pipelines.defs.dbt_in_process import BUILD_TARGET, _DBT_LOCK, _environment, _release_database, parsed_project
+    from pipelines.defs.dbt_in_process import _DBT_LOCK, BUILD_TARGET, _release_database, parsed_project, warehouse_vars
 
     args = [
         "docs", "generate", "--static", "--quiet",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", BUILD_TARGET,
-        "--target-path", str(target_dir), "--log-path", str(warehouse_dir / "logs"),
+        "--target-path", str(target_dir), "--log-path", str(warehouse_dir / "logs"), *warehouse_vars(warehouse_dir),
     ]
-    with _DBT_LOCK, _environment(LVV_WAREHOUSE=str(warehouse_dir)):
+    with _DBT_LOCK:
         manifest = parsed_project()
         try:
             outcome = dbtRunner(manifest=manifest).invoke(args)

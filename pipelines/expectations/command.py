@@ -13,14 +13,13 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.arguments import iso_date
+from pipelines.config import PIPELINE_DB_NAME, PUBLISHED_DB_NAME
 from pipelines.pilots import pilot_names
 
-PUBLISHED_DB = "monitor.duckdb"
-PIPELINE_DB = "lvv.duckdb"
 NATIONAL_SOURCES = {"ind": "IND", "dtv": "DT&V"}
 ERNST_ORDER = {"fout": 0, "waarschuwing": 1}
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 List every deviation the nightly checks found (marts.fct_afwijkingen): stays outside the target
 group of the convenant (by reason), safe-country persons beyond the agreed term, pilots above
 capacity, asylum procedures during a stay, persons in two pilots at once, returns to a BBB;
@@ -33,7 +32,7 @@ wrong and the run does not publish; `waarschuwing`: flagged), the date since whi
 record it concerns by its pseudonymized key (persoon_key, verblijf_key) or the file name, and an
 explanation. No identifiers: a pilot finds its cases by looking the keys up in its own list.
 
-Reads WAREHOUSE/monitor.duckdb (the published file) when it exists, else WAREHOUSE/lvv.duckdb.
+Reads WAREHOUSE/{PUBLISHED_DB_NAME} (the published file) when it exists, else WAREHOUSE/{PIPELINE_DB_NAME}.
 After a run that did not publish (a blocking check failed), --pipeline shows that run's list.
 """
 
@@ -65,28 +64,28 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=["table", "csv"], default="table",
                         help="table (for people, default) or csv (plain, header row, for scripts)")
     parser.add_argument("--pipeline", action="store_true",
-                        help="read the pipeline database (lvv.duckdb) instead of the published file: the list of the last "
-                             "run, also when it did not publish")
+                        help=f"read the pipeline database ({PIPELINE_DB_NAME}) instead of the published file: the list of "
+                             "the last run, also when it did not publish")
     parser.set_defaults(handler=command_deviations)
     return parser
 
 
 def choose_database(warehouse: Path, pipeline: bool = False) -> tuple[Path, str | None]:
     """The file to read and, when the published file may be older than the last run, a note."""
-    published, restricted = warehouse / PUBLISHED_DB, warehouse / PIPELINE_DB
+    published, restricted = warehouse / PUBLISHED_DB_NAME, warehouse / PIPELINE_DB_NAME
     if pipeline:
         if not restricted.exists():
-            raise FileNotFoundError(f"geen {PIPELINE_DB} in {warehouse}; draai eerst `lvv-monitor run`")
+            raise FileNotFoundError(f"geen {PIPELINE_DB_NAME} in {warehouse}; draai eerst `lvv-monitor run`")
         return restricted, None
     if published.exists():
         note = None
         if restricted.exists() and restricted.stat().st_mtime > published.stat().st_mtime + 1:
-            note = (f"let op: {PIPELINE_DB} is nieuwer dan {PUBLISHED_DB}; de laatste run is mogelijk niet gepubliceerd. "
-                    "--pipeline toont de afwijkingen van die run.")
+            note = (f"let op: {PIPELINE_DB_NAME} is nieuwer dan {PUBLISHED_DB_NAME}; de laatste run is mogelijk niet "
+                    "gepubliceerd. --pipeline toont de afwijkingen van die run.")
         return published, note
     if restricted.exists():
         return restricted, None
-    raise FileNotFoundError(f"geen {PUBLISHED_DB} of {PIPELINE_DB} in {warehouse}; draai eerst `lvv-monitor run` "
+    raise FileNotFoundError(f"geen {PUBLISHED_DB_NAME} of {PIPELINE_DB_NAME} in {warehouse}; draai eerst `lvv-monitor run` "
                             "of geef met --warehouse de juiste map op")
 
 

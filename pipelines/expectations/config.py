@@ -2,14 +2,15 @@
 
 The same variables are read by the dbt models of `dbt_project/models/marts/afwijkingen/` and
 `dbt_project/models/intermediate/afwijkingen/` (`env_var(...)` with the same defaults), so the
-asset checks and `marts.fct_afwijkingen` judge alike. Set them where the run is started (the shell, the systemd unit, `dagster dev`).
+asset checks and `marts.fct_afwijkingen` judge alike. Set them where the run is started (the
+shell, the systemd unit, `dagster dev`).
 
 | variable | default | meaning |
 |---|---|---|
 | `LVV_MAX_DAGEN_ZONDER_LEVERING` | 45 | a source's newest delivery may lie this many days before the reference date |
-| `LVV_VERSHEID_REFERENTIE` | `nieuwste_peildatum` | the reference date: the newest peildatum of all deliveries, or `rundatum` (today) |
-| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.6 | a current delivery with at most this share of the rows of the previous one of its source (a fall of 40 % or more) stops publishing |
-| `LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE` | 0.8 | a delivery with at most this share (a fall of 20 % or more) is flagged; both at any file size |
+| `LVV_VERSHEID_REFERENTIE` | `nieuwste_peildatum` | the reference date: the newest peildatum delivered, or `rundatum` (today) |
+| `LVV_MIN_RIJEN_T_O_V_VORIGE` | 0.6 | at most this share of the previous delivery's rows (a fall of 40 %+): publishing stops |
+| `LVV_WAARSCHUWING_RIJEN_T_O_V_VORIGE` | 0.8 | one with at most this share (a fall of 20 %+) is flagged; both at any file size |
 | `LVV_MAX_QUARANTAINE_AANDEEL` | 0.10 | at most this share of a file's rows may be in quarantine |
 | `LVV_ASIEL_TERMIJN_DAGEN` | 14 | days a person may stay in the LVV after an asylum application before moving to the COA |
 | `LVV_VEILIG_LAND_PILOTS` | `rotterdam` | pilots (comma-separated) where safe-country persons get at most the term below |
@@ -29,7 +30,7 @@ class ConfiguratieFout(ValueError):
 
 
 @dataclass(frozen=True)
-class Drempels:
+class Thresholds:
     max_dagen_zonder_levering: int = 45
     versheid_referentie: str = "nieuwste_peildatum"
     min_rijen_t_o_v_vorige: float = 0.6
@@ -75,11 +76,11 @@ def _read(name: str, default, convert, check, expected: str):
     return value
 
 
-def drempels_uit_omgeving() -> Drempels:
+def thresholds_from_environment() -> Thresholds:
     """The thresholds from the environment; `ConfiguratieFout` names a value that cannot be used."""
-    d = Drempels()
+    d = Thresholds()
     pilots = os.environ.get("LVV_VEILIG_LAND_PILOTS")
-    return Drempels(
+    return Thresholds(
         max_dagen_zonder_levering=_read("LVV_MAX_DAGEN_ZONDER_LEVERING", d.max_dagen_zonder_levering, int,
                                         lambda v: v >= 0, "een geheel aantal dagen ≥ 0"),
         versheid_referentie=_read("LVV_VERSHEID_REFERENTIE", d.versheid_referentie, str.lower,

@@ -4,7 +4,7 @@ One ephemeral GX context per run (a pandas data source, one dataframe asset per 
 whole-dataframe batch definition), shared by the checks of that run, so the Data Docs built into
 `<warehouse>/data_docs/` show every check of the run. GX is imported lazily: it is slow to import.
 
-`voer_controle_uit(controle, pipeline_db, warehouse_dir)` evaluates one asset check and returns an
+`run_check(controle, pipeline_db, warehouse_dir)` evaluates one asset check and returns an
 `Uitkomst`: per expectation whether it held, how many rows broke it, per bron, with examples
 named by their pseudonymized key or file name.
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from pipelines.expectations.config import Drempels, drempels_uit_omgeving
+from pipelines.config import PUBLISHED_DB_NAME
+from pipelines.expectations.config import Thresholds, thresholds_from_environment
 from pipelines.expectations.frames import FRAMES, read_frame
 from pipelines.expectations.offline import make_offline
 from pipelines.expectations.suites import Controle, Regel
@@ -62,7 +63,7 @@ class Uitkomst:
     bevindingen: list[Bevinding]
     data_docs: Path | None
     seconden: float
-    drempels: Drempels
+    thresholds: Thresholds
 
     @property
     def geslaagd(self) -> bool:
@@ -95,7 +96,7 @@ class Uitkomst:
         """The message a blocking failure stops the run with: the check, the source, what to do."""
         lines = [
             f"Blokkerende controle '{self.controle.naam}' (op {self.controle.asset}) is niet geslaagd: "
-            "de cijfers zouden niet kloppen. Er is niets gepubliceerd; het vorige monitor.duckdb blijft staan."
+            f"de cijfers zouden niet kloppen. Er is niets gepubliceerd; het vorige {PUBLISHED_DB_NAME} blijft staan."
         ]
         for bevinding in self.mislukt:
             if bevinding.regel.ernst != "fout":
@@ -289,13 +290,13 @@ def _bevinding(regel: Regel, result) -> Bevinding:
     )
 
 
-def voer_controle_uit(
+def run_check(
     controle: Controle,
     pipeline_db: Path,
     warehouse_dir: Path,
     *,
     run_key: str | None = None,
-    drempels: Drempels | None = None,
+    thresholds: Thresholds | None = None,
     data_docs: bool = True,
     expected_checks: set[str] | None = None,
 ) -> Uitkomst:
@@ -306,7 +307,7 @@ def voer_controle_uit(
     import duckdb
 
     started = time.monotonic()
-    drempels = drempels or drempels_uit_omgeving()
+    thresholds = thresholds or thresholds_from_environment()
     run_key = run_key or datetime.now().strftime("%Y%m%d-%H%M%S")
     gx_sessie = sessie(warehouse_dir, run_key)
     con = duckdb.connect(str(pipeline_db), read_only=True)
@@ -317,11 +318,11 @@ def voer_controle_uit(
     bevindingen: list[Bevinding] = []
     with gx_sessie.lock:
         for name, df in frames.items():
-            outcome = gx_sessie.validate(controle, name, df, drempels.gx_parameters())
+            outcome = gx_sessie.validate(controle, name, df, thresholds.gx_parameters())
             regels = controle.regels_op(name)
             for regel, result in zip(regels, outcome.results, strict=True):
                 bevindingen.append(_bevinding(regel, result))
-        uitkomst = Uitkomst(controle, bevindingen, gx_sessie.docs_index if data_docs else None, 0.0, drempels)
+        uitkomst = Uitkomst(controle, bevindingen, gx_sessie.docs_index if data_docs else None, 0.0, thresholds)
         if data_docs:
             expected = expected_checks if expected_checks is not None else set()
             gx_sessie.check_done(controle.naam, expected | {controle.naam}, build_now=uitkomst.blokkeert)

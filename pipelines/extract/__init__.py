@@ -35,15 +35,21 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.aggregates import AggregateError, build_aggregates
 from pipelines.extract.cells import recomputable_cells
 from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
 from pipelines.extract.microdata import (
-    OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, hide_suppressed_categories, read_stays, released_qi_keys,
+    OUTPUT_COLUMNS,
+    QI_COLUMNS,
+    build_microdata,
+    hide_suppressed_categories,
+    read_stays,
+    released_qi_keys,
 )
 from pipelines.extract.sdc import k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
-from pipelines.publish import PUBLISHED_DB_NAME, code_version, fsync_path
+from pipelines.publish import code_version, fsync_path
 from pipelines.publish.scanner import scan_with_identifiers
 
 K = 5
@@ -126,16 +132,17 @@ def _arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
 
 def write_extract(
     published_db: Path, peildatum: date, out_dir: Path, *, k: int = K, min_cell: int = MIN_CELL,
-    progress: Progress | None = None,
+    progress: Progress | None = None, demo: bool | None = None,
 ) -> Manifest:
     """Write an evaluation extract of the published file at `peildatum` into `out_dir` (new or empty).
+    `demo`: demo mode as the command line says (None: `LVV_DEMO` says; pipelines/pseudonym.py).
 
     Raises `MissingPseudonymKey` without a key outside demo mode, `ExtractError` when the input
     is not a published monitor file, the peildatum is out of range, the folder is not empty, or a
     check fails (nothing is left in `out_dir` then).
     """
     say = progress or (lambda message: None)
-    key = pseudonym_key()  # refuses without LVV_PSEUDONYM_KEY outside demo mode
+    key = pseudonym_key(demo)  # refuses without LVV_PSEUDONYM_KEY outside demo mode
     if k < K or min_cell < MIN_CELL:
         raise ExtractError(f"k moet minstens {K} zijn en de celdrempel minstens {MIN_CELL}")
     published_db = Path(published_db).resolve()
@@ -173,7 +180,7 @@ def write_extract(
     hidden_categories = hide_suppressed_categories(microdata.result.frame, set(aggregates.suppression.status))
     say(f"microdata: uitstroomcategorie onderdrukt bij {hidden_categories} verblijven (cellen onderdrukt in de tabellen)")
 
-    is_demo = bool(publication["is_demo"]) or is_demo_mode() or key == DEMO_KEY.encode("utf-8")
+    is_demo = bool(publication["is_demo"]) or is_demo_mode(demo) or key == DEMO_KEY.encode("utf-8")
     result = microdata.result
     qis = {q: result.levels[q] for q in QI_COLUMNS}
     level_names = _level_names(microdata)

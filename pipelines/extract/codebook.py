@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.aggregates import CATEGORIES, MONITOR_COUNTS
 from pipelines.extract.sdc import KAnonymityResult
 from pipelines.pilots import pilot_bronnen
@@ -34,7 +35,8 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
         ("verblijven", "verblijf_pseudoniem", "VARCHAR",
          "Pseudoniem van het verblijf, alleen geldig binnen dit extract.", "16 hexadecimale tekens",
          "HMAC-SHA256 van marts.fct_instroom.verblijf_key",
-         "Sleutel: een nieuw willekeurig zout per extract dat niet bewaard wordt; twee extracten zijn niet aan elkaar te koppelen."),
+         "Sleutel: een nieuw willekeurig zout per extract dat niet bewaard wordt; "
+         "twee extracten zijn niet aan elkaar te koppelen."),
         ("verblijven", "persoon_pseudoniem", "VARCHAR",
          "Pseudoniem van de persoon (zelfde persoon = zelfde pseudoniem binnen dit extract).", "16 hexadecimale tekens",
          "HMAC-SHA256 van marts.dim_persoon.persoon_key", "Als verblijf_pseudoniem."),
@@ -108,15 +110,16 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
                      "Kwartaal van " + ("instroom" if table.startswith("instroom") else "uitstroom")
                      + ", of 'totaal'. Het laatste kwartaal loopt tot en met de peildatum.", "JJJJ-Kn, totaal", "", ""))
         if extra:
-            rows.append((table, "uitstroomcategorie", "VARCHAR", "Gereconcilieerde uitstroomcategorie op de peildatum, of 'totaal'.",
+            rows.append((table, "uitstroomcategorie", "VARCHAR",
+                         "Gereconcilieerde uitstroomcategorie op de peildatum, of 'totaal'.",
                          CATEGORY_CODES + ", totaal", "als verblijven.uitstroomcategorie", ""))
         rows.append((table, "aantal_verblijven", "BIGINT",
                      "Aantal verblijven in de doelgroep" + (" dat begon." if table.startswith("instroom") else " dat eindigde."),
                      "", "marts.fct_monitor_verblijven",
                      f"Leeg = onderdrukt: onder {min_cell} (ook 0), of aanvullend onderdrukt zodat een onderdrukte cel "
                      "niet uit de totalen terug te rekenen is."))
-        rows.append((table, "onderdrukt", "VARCHAR", "Waarom de cel leeg is.", "primair (onder de drempel), secundair (aanvullend), leeg",
-                     "", ""))
+        rows.append((table, "onderdrukt", "VARCHAR", "Waarom de cel leeg is.",
+                     "primair (onder de drempel), secundair (aanvullend), leeg", "", ""))
     for column, meaning in (("tabel", "De tabel met de onderdrukte cel."), ("rij", "Gemeente of pilot (of totaal)."),
                             ("kwartaal", "Het kwartaal (of totaal); leeg in monitor_peildatum."),
                             ("kolom", "De kolom of uitstroomcategorie."), ("soort", "primair of secundair.")):
@@ -171,7 +174,7 @@ def readme(
     return f"""# Evaluatie-extract landelijke monitor LVV, peildatum {peildatum.isoformat()}
 
 {demo}Dit pakket is gemaakt voor de evaluatie van de Landelijke Vreemdelingenvoorzieningen (LVV).
-Het komt uit het gepubliceerde monitorbestand (`monitor.duckdb`, gepubliceerd {published_at},
+Het komt uit het gepubliceerde monitorbestand (`{PUBLISHED_DB_NAME}`, gepubliceerd {published_at},
 code {code_version}) en bevat geen v-nummers, klantnummers, geboortedata of vrije tekst.
 
 ## Wat erin zit

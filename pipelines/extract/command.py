@@ -7,22 +7,22 @@ adds has `handler=run` as a default, so `args.handler(args)` runs it.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from pipelines.arguments import iso_date
+from pipelines.config import PUBLISHED_DB_NAME, published_db_path
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Write an evaluation extract for the WODC at a peildatum, reading ONLY the published file
-<warehouse>/monitor.duckdb (never the pipeline database). The package in --out holds:
+<warehouse>/{PUBLISHED_DB_NAME} (never the pipeline database). The package in --out holds:
 
   verblijven               microdata: one row per stay started on or before the peildatum,
                            with an extract-only pseudonym, k-anonymous (k = 5) on pilot, age
                            band, sex, nationality group, instroom and uitstroom period, days
-  monitor_peildatum        the monitor table at the peildatum      } cells under 10 suppressed,
-  instroom_per_kwartaal    instroom per pilot x quarter            } plus complementary
-  uitstroom_per_kwartaal   uitstroom per pilot x quarter x category} suppression
+  monitor_peildatum        the monitor table at the peildatum      }} cells under 10 suppressed,
+  instroom_per_kwartaal    instroom per pilot x quarter            }} plus complementary
+  uitstroom_per_kwartaal   uitstroom per pilot x quarter x category}} suppression
   onderdrukte_cellen, sdc_rapport, codeboek
                            what was suppressed, what the disclosure control changed, every column
 
@@ -50,7 +50,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--warehouse", type=Path,
-                        help="warehouse folder holding monitor.duckdb (default: $LVV_WAREHOUSE or ./data/warehouse)")
+                        help=f"warehouse folder holding {PUBLISHED_DB_NAME} (default: $LVV_WAREHOUSE or ./data/warehouse)")
     parser.add_argument("--peildatum", type=iso_date, required=True, metavar="YYYY-MM-DD",
                         help="the date the extract describes: stays started on or before it, events dated on or before it; "
                              "at most the newest delivery's peildatum")
@@ -66,14 +66,11 @@ def run(args: argparse.Namespace) -> int:
     """Run `lvv-monitor extract`; returns the exit code (0 ok, 2 refused or failed)."""
     from pipelines.config import warehouse_from_env
     from pipelines.extract import ExtractError, write_extract
-    from pipelines.pseudonym import DEMO_ENV, MissingPseudonymKey
-
-    if args.demo:
-        os.environ[DEMO_ENV] = "1"
     from pipelines.peildata import PeildatumBuitenBereik, check_peildatum
+    from pipelines.pseudonym import MissingPseudonymKey
 
     warehouse = args.warehouse.resolve() if args.warehouse else warehouse_from_env()
-    published = warehouse / "monitor.duckdb"
+    published = published_db_path(warehouse)
     if not published.is_file():
         print(f"fout: gepubliceerd bestand {published} bestaat niet. Draai eerst `lvv-monitor run`, "
               "of geef --warehouse DIR.", file=sys.stderr)
@@ -84,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fout: {exc}", file=sys.stderr)
         return 2
     try:
-        manifest = write_extract(published, args.peildatum, args.out,
+        manifest = write_extract(published, args.peildatum, args.out, demo=True if args.demo else None,
                                  progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
     except MissingPseudonymKey as exc:
         print(f"fout: {exc}", file=sys.stderr)

@@ -5,13 +5,13 @@ one SQL statement validates the rows of the whole batch, and one transaction wri
 the quarantine, the extra values and the rows in `raw.deliveries` land together or not at all,
 so an interrupted run leaves no half delivery and the next run simply takes the files again.
 (Per file, the fixed cost of planning and committing was larger than the work on the demo.)
+The account of every file (its report, its bytes, its row in `raw.deliveries`) is kept by
+pipelines/ingest/deliveries.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,115 +21,28 @@ import pyarrow as pa
 
 from pipelines.contract import FILE_SPECS, FileSpec, load_code_lists
 from pipelines.ingest import fast_csv
+from pipelines.ingest.deliveries import (
+    LOADED,
+    REJECTED,
+    UNCHANGED,
+    DeliveryReport,
+    already_received,
+    insert_delivery,
+    next_delivery_id,
+    read_delivery_bytes,
+    record_landing_scan,
+    record_name_rejections,
+    sha256_hex,
+)
 from pipelines.ingest.landing import Candidate, LandingScan, scan_landing
 from pipelines.ingest.readers import ReadResult, RejectedFile, read_delivery
 from pipelines.ingest.validate import validation_sql
 
-LOADED, REJECTED, UNCHANGED = "loaded", "rejected", "unchanged"
 HEADER_SEARCH_ROWS = 10  # how far down we look for a misplaced header, to say so
 # Deliveries of one file type are validated together up to this many rows: one SQL statement
 # per batch instead of per file (planning it costs more than checking a small file), while a
 # 100x delivery still goes through one file at a time and memory stays bounded.
 BATCH_ROWS = 100_000
-DEFAULT_MAX_DELIVERY_BYTES = 1 << 30
-
-
-@dataclass
-class DeliveryReport:
-    """What happened to one file in this run; `unchanged` means: these bytes were taken before."""
-
-    relative_path: str
-    status: str
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    reason: str | None = None
-    extra_columns: list[str] = field(default_factory=list)
-    delivery_id: int | None = None
-
-    def summary(self) -> str:
-        if self.status == UNCHANGED:
-            return f"{self.relative_path}: al eerder ontvangen (zelfde inhoud), niets gewijzigd"
-        if self.status == REJECTED:
-            return f"{self.relative_path}: GEWEIGERD: {self.reason}"
-        text = (
-            f"{self.relative_path}: {self.rows_read} rijen gelezen, {self.rows_loaded} geladen, "
-            f"{self.rows_quarantined} in quarantaine"
-        )
-        if self.extra_columns:
-            text += f"; extra kolommen apart gezet: {', '.join(self.extra_columns)}"
-        return text
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def already_received(con: duckdb.DuckDBPyConnection, relative_path: str, sha256: str) -> bool:
-    rows = con.execute(
-        "SELECT 1 FROM raw.deliveries WHERE relative_path = ? AND sha256 = ?", [relative_path, sha256]
-    ).fetchall()  # DuckDB 2: a result must be read to the end before the connection is reused
-    return bool(rows)
-
-
-def next_delivery_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(delivery_id), 0) + 1 FROM raw.deliveries").fetchall()[0][0]
-
-
-def _insert_delivery(
-    con: duckdb.DuckDBPyConnection,
-    candidate: Candidate,
-    delivery_id: int,
-    sha256: str,
-    size: int,
-    received_at: datetime,
-    report: DeliveryReport,
-    read: ReadResult | None = None,
-) -> None:
-    con.execute(
-        """
-        INSERT INTO raw.deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            delivery_id, candidate.file_name, candidate.relative_path, candidate.bron, candidate.bestand,
-            candidate.peildatum, candidate.file_format,
-            read.encoding if read else None, read.delimiter if read else None,
-            sha256, size, received_at, datetime.now() if report.status == LOADED else None,
-            report.rows_read, report.rows_loaded, report.rows_quarantined,
-            report.status, report.reason, report.extra_columns,
-        ],
-    )
-
-
-def record_rejection(
-    con: duckdb.DuckDBPyConnection, candidate: Candidate, reason: str, received_at: datetime,
-    data: bytes | None = None,
-) -> DeliveryReport:
-    if data is None:
-        data, error = read_delivery_bytes(candidate)
-        if error:
-            reason = f"{reason}; bovendien: {error}"
-    sha = sha256_hex(data)
-    if already_received(con, candidate.relative_path, sha):
-        return DeliveryReport(candidate.relative_path, UNCHANGED)
-    report = DeliveryReport(candidate.relative_path, REJECTED, reason=reason)
-    report.delivery_id = next_delivery_id(con)
-    _insert_delivery(con, candidate, report.delivery_id, sha, len(data), received_at, report)
-    return report
-
-
-def record_name_rejections(con: duckdb.DuckDBPyConnection, scan: LandingScan, received_at: datetime) -> list[DeliveryReport]:
-    """Files in a bron folder whose name alone rules them out: rejected, with the reason."""
-    return [record_rejection(con, c, c.rejection or "", received_at) for c in scan.rejected_by_name]
-
-
-def record_landing_scan(con: duckdb.DuckDBPyConnection, scan: LandingScan) -> None:
-    """Replace `raw.landing_scan` with what this scan found (the same folder gives the same rows)."""
-    rows = [(c.relative_path, "levering", c.rejection) for c in scan.candidates]
-    rows += [(s.path, "overgeslagen", s.reason) for s in scan.skipped]
-    con.execute("DELETE FROM raw.landing_scan")
-    if rows:
-        con.executemany("INSERT INTO raw.landing_scan VALUES (?, ?, ?)", rows)
 
 
 def _check_header(spec: FileSpec, read: ReadResult) -> tuple[list[str], list[str]]:
@@ -202,30 +115,6 @@ class _Arrival:
     @property
     def loadable(self) -> bool:
         return not self.unchanged and self.rejection is None
-
-
-def read_delivery_bytes(candidate: Candidate) -> tuple[bytes, str | None]:
-    """The file's bytes, or no bytes and the reason they could not be read.
-
-    Files over `max_delivery_bytes()` are not read into memory: a snapshot of a pilot is a few
-    MB, so such a file is a mistake and must not take the night's memory with it.
-    """
-    limit = max_delivery_bytes()
-    try:
-        size = candidate.path.stat().st_size
-        if size > limit:
-            return b"", (
-                f"bestand is {size / 2**20:.0f} MiB, groter dan de grens van "
-                f"{limit / 2**20:.0f} MiB (LVV_MAX_DELIVERY_BYTES); lever een momentopname, geen archief"
-            )
-        return candidate.path.read_bytes(), None
-    except OSError as exc:
-        return b"", f"bestand kan niet gelezen worden ({type(exc).__name__}: {exc.strerror or exc}); geef de monitor leesrechten"
-
-
-def max_delivery_bytes() -> int:
-    """Largest delivery read (bytes); `LVV_MAX_DELIVERY_BYTES` overrides the 1 GiB default."""
-    return int(os.environ.get("LVV_MAX_DELIVERY_BYTES", str(DEFAULT_MAX_DELIVERY_BYTES)))
 
 
 def _arrive(con: duckdb.DuckDBPyConnection, candidate: Candidate) -> _Arrival:
@@ -386,7 +275,7 @@ def _write_batch(
                 continue
             if arrival.rejection is not None:
                 report = DeliveryReport(candidate.relative_path, REJECTED, reason=arrival.rejection, delivery_id=ids[index])
-                _insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report)
+                insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report)
             else:
                 read = arrival.read
                 quarantined = len(failed.get(index, []))
@@ -397,7 +286,7 @@ def _write_batch(
                 )
                 if arrival.extra:
                     _store_extra_values(con, ids[index], candidate.file_name, arrival.header, arrival.extra, read)
-                _insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report, read)
+                insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report, read)
             reports.append(report)
         con.commit()
     except BaseException:

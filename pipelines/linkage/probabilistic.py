@@ -1,5 +1,12 @@
 """Probabilistic linkage: the step after the contract rule (FEEDS.md, last section).
 
+Why one module of ~700 lines (issue 14): it is one statistical model, and its parts must agree
+level by level: the comparison levels written as SQL (`_Comparison.case_sql`), their fixed m
+probabilities argued below, the u probabilities measured on the national persons, the Splink
+settings built from both, and the evidence text that explains a score per level. Split over
+modules, a level's definition and its weight would live in different files; about a sixth of
+the lines is this docstring, which documents the model.
+
 The contract rule (steps 1 and 2, elsewhere in this package) links a municipal client on an
 exact v_nummer, or on a unique exact (geboortedatum, geslacht, nationaliteit). A client for
 which neither step finds any candidate (typically a mistyped v_nummer *and* a mistyped birth

@@ -157,9 +157,9 @@ def _pseudonym_table(con: duckdb.DuckDBPyConnection, name: str, sql: str, purpos
         con.unregister("pseudonyms_in")
 
 
-def run_linkage(db_path: Path, warehouse: Path) -> LinkageSummary:
+def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> LinkageSummary:
     """Link every knowledge state, apply reviewer decisions, write the link tables."""
-    key = pseudonym_key()  # fails early, with what to do, when no key is configured
+    key = pseudonym_key(demo)  # fails early, with what to do, when no key is configured
     summary = LinkageSummary()
     decision_rows, summary.decision_problems = read_decisions(decisions_path(warehouse))
     con = duckdb.connect(str(db_path))

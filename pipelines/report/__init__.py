@@ -14,9 +14,8 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from pipelines.config import PUBLISHED_DB_NAME  # re-exported: pipelines.report.command reads it here
 from pipelines.report.data import ReportData, ReportDataError, load_report_data, newest_peildatum
-
-PUBLISHED_DB_NAME = "monitor.duckdb"
 
 
 def default_report_path(warehouse: Path, peildatum: date) -> Path:

@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 
 from pipelines.arguments import iso_date
+from pipelines.config import PUBLISHED_DB_NAME
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Write the report of the landelijke monitor at a peildatum: one self-contained HTML file (inline
 CSS and SVG charts, no network needed to open it) with the monitor table, the comparison with the
 previous peildatum, the bestendige oplossingen, the scenarios, per pilot the instroom, uitstroom
 and occupancy against capacity, the out-of-scope populations and other deviations, and the
-definitions and data sources in plain Dutch. It reads only the published file monitor.duckdb.
+definitions and data sources in plain Dutch. It reads only the published file {PUBLISHED_DB_NAME}.
 """
 
 EPILOG = """\
@@ -33,7 +34,6 @@ examples:
 """
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `report` subcommand to the CLI's subparsers; returns its parser."""
     parser = subparsers.add_parser(
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--warehouse", type=Path, metavar="DIR",
-                        help="warehouse folder holding monitor.duckdb (default: $LVV_WAREHOUSE or ./data/warehouse)")
+                        help=f"warehouse folder holding {PUBLISHED_DB_NAME} (default: $LVV_WAREHOUSE or ./data/warehouse)")
     parser.add_argument("--peildatum", type=iso_date, metavar="YYYY-MM-DD",
                         help="the peildatum of the report (default: the newest peildatum in the published file)")
     parser.add_argument("--out", type=Path, metavar="FILE.html",
@@ -55,14 +55,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="show the monitor table as it was reported then (only deliveries whose peildatum "
                              "is on or before the peildatum) instead of the newest deliveries")
     parser.add_argument("--published", type=Path, metavar="FILE",
-                        help="read this published file (a monitor.duckdb, e.g. a copy) instead of WAREHOUSE/monitor.duckdb")
+                        help=f"read this published file (a {PUBLISHED_DB_NAME}, e.g. a copy) "
+                             f"instead of WAREHOUSE/{PUBLISHED_DB_NAME}")
     parser.set_defaults(handler=command_report)
     return parser
 
 
 def command_report(args: argparse.Namespace) -> int:
     from pipelines.config import warehouse_from_env
-    from pipelines.report import PUBLISHED_DB_NAME, ReportDataError, default_report_path, newest_peildatum, write_report
+    from pipelines.report import ReportDataError, default_report_path, newest_peildatum, write_report
 
     warehouse = args.warehouse.resolve() if args.warehouse else warehouse_from_env()
     database = args.published.resolve() if args.published else warehouse / PUBLISHED_DB_NAME

@@ -1,9 +1,5 @@
-"""Dagster: the `published/report` asset: the monitor report of the nightly run's peildatum.
-
-To wire it in (pipelines/definitions.py), next to the published file's asset:
-
-    from pipelines.report.assets import monitor_report
-    ... assets=[..., published_monitor, monitor_report],
+"""Dagster: the `published/report` asset: the monitor report of the nightly run's peildatum (the
+report itself is in pipelines/report).
 
 It depends on `published/monitor` (the published file `monitor.duckdb`) and writes
 `<warehouse>/rapport/monitor_YYYY-MM-DD.html` for the publication's newest peildatum, atomically.
@@ -13,9 +9,9 @@ It reads only the published file, so it can never show what the publication did 
 # No `from __future__ import annotations`: Dagster inspects the `context` annotation at definition time.
 import dagster as dg
 
+from pipelines.defs.publish_assets import PUBLISHED_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.log import report
-from pipelines.publish.assets import PUBLISHED_KEY
 
 REPORT_KEY = dg.AssetKey(["published", "report"])
 

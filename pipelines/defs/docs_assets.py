@@ -1,12 +1,13 @@
-"""Dagster: the `published/docs` asset, dbt's documentation site of the nightly run (offline)."""
+"""Dagster: the `published/docs` asset, dbt's documentation site of the nightly run (offline);
+the site itself is written by pipelines/documentation."""
 
 # No `from __future__ import annotations`: Dagster inspects the `context` annotation at definition time.
 import dagster as dg
 
+from pipelines.defs.publish_assets import PUBLISHED_KEY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.documentation import write_dbt_docs
 from pipelines.log import report
-from pipelines.publish.assets import PUBLISHED_KEY
 
 DOCS_KEY = dg.AssetKey(["published", "docs"])
 

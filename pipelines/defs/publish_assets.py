@@ -1,10 +1,5 @@
-"""Dagster: the `published/monitor` asset (after the marts) and its asset check.
-
-To wire it in (pipelines/definitions.py):
-
-    from pipelines.publish.assets import published_monitor, published_monitor_is_safe
-    ... assets=[..., dbt_reconciliation_and_marts, published_monitor],
-        asset_checks=[rows_conserved, published_monitor_is_safe],
+"""Dagster: the `published/monitor` asset (after the marts) and its asset check; the publishing
+itself is in pipelines/publish.
 
 The asset depends on every asset of `dbt_reconciliation_and_marts` (so on all marts and on the
 on-run-end hook that creates `marts.monitor_op`), builds `monitor.duckdb` aside, checks it and
@@ -15,10 +10,11 @@ published file stays in place.
 
 import dagster as dg
 
+from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.defs.dbt_assets import dbt_reconciliation_and_marts
 from pipelines.defs.resources import WarehouseResource
 from pipelines.log import report
-from pipelines.publish import published_db_path, publish_warehouse
+from pipelines.publish import publish_warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["published", "monitor"])
 
@@ -27,13 +23,14 @@ PUBLISHED_KEY = dg.AssetKey(["published", "monitor"])
     key=PUBLISHED_KEY,
     deps=[dbt_reconciliation_and_marts],
     group_name="published",
-    description="monitor.duckdb in the warehouse folder: schema marts only (with marts.monitor_op), "
+    description=f"{PUBLISHED_DB_NAME} in the warehouse folder: schema marts only (with marts.monitor_op), "
                 "marked demo or not, with the deliveries used; built aside, checked for identifiers and "
                 "swapped in atomically.",
 )
 def published_monitor(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     paths = warehouse.paths
-    target = publish_warehouse(paths.pipeline_db, paths.warehouse, progress=lambda m: report(context, f"publicatie: {m}"))
+    target = publish_warehouse(paths.pipeline_db, paths.warehouse, progress=lambda m: report(context, f"publicatie: {m}"),
+                               demo=warehouse.demo_mode)
     import duckdb
 
     con = duckdb.connect(str(target), read_only=True)
@@ -60,7 +57,7 @@ def published_monitor_is_safe(warehouse: WarehouseResource) -> dg.AssetCheckResu
     from pipelines.publish.scanner import scan_for_identifiers
 
     paths = warehouse.paths
-    target = published_db_path(paths.warehouse)
+    target = paths.published_db
     findings = scan_for_identifiers([target], paths.pipeline_db)
     return dg.AssetCheckResult(
         passed=not findings,
