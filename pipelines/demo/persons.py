@@ -36,7 +36,11 @@ class MakePersons:
                     year -= 1
                 birth = day_number(year, 1, 1)
             elif d.linkage in ("leeg", "typo", "typo_ander"):
-                while (birth, d.sex, d.nat) in reg.combos:
+                # Linkage step 2 must find exactly this person: its demographics must be no other
+                # national person's (combos) and no stay's delivered demographics that must stay
+                # unique (reserved: e.g. the day-month swapped birth date of an earlier replica's
+                # Splink stay, which step 2 would otherwise link to this person).
+                while (birth, d.sex, d.nat) in reg.combos or (birth, d.sex, d.nat) in reg.reserved:
                     birth -= self.r(1, 60)
                 reg.reserved.add((birth, d.sex, d.nat))
             else:
