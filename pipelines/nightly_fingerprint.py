@@ -82,18 +82,32 @@ def _key_mark(demo: bool | None = None) -> str:
     return hmac.new(key, b"lvv nightly fingerprint", hashlib.sha256).hexdigest()
 
 
+def _figure_settings() -> list[tuple[str, str]]:
+    """The `LVV_*` variables that change what is computed (thresholds, the window), sorted."""
+    return sorted((k, v) for k, v in os.environ.items() if k.startswith("LVV_") and k not in _NOT_FIGURES)
+
+
+def project_digest() -> str:
+    """The code and configuration of the project: `pipelines/`, `dbt_project/`, `seeds/`,
+    `expectations/*.json`, the versions of the stack and the `LVV_*` variables that change figures.
+    Also what decides dbt's documentation site (pipelines/documentation)."""
+    digest = hashlib.sha256()
+    for folder, suffixes in ((PROJECT_ROOT / "pipelines", {".py", ".html", ".css", ".json", ".j2"}),
+                             (DBT_PROJECT_DIR, None), (SEEDS_DIR, None), (PROJECT_ROOT / "expectations", {".json"})):
+        _tree_digest(digest, folder, suffixes)
+    digest.update(_versions().encode())
+    digest.update(json.dumps(_figure_settings()).encode())
+    return digest.hexdigest()
+
+
 def code_digest(landing: Path, warehouse: Path, demo: bool | None = None) -> str:
     """Everything other than the deliveries that decides what a run publishes; `demo` as in
     pipelines/pseudonym.py (None: `LVV_DEMO` says)."""
     from pipelines.linkage.run import decisions_path
     from pipelines.pseudonym import is_demo_mode
 
-    digest = hashlib.sha256()
-    for folder, suffixes in ((PROJECT_ROOT / "pipelines", {".py", ".html", ".css", ".json", ".j2"}),
-                             (DBT_PROJECT_DIR, None), (SEEDS_DIR, None), (PROJECT_ROOT / "expectations", {".json"})):
-        _tree_digest(digest, folder, suffixes)
-    digest.update(_versions().encode())
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("LVV_") and k not in _NOT_FIGURES)
+    digest = hashlib.sha256(project_digest().encode())
+    settings = _figure_settings()
     settings.append(("demo", str(is_demo_mode(demo))))
     digest.update(json.dumps([str(landing.resolve()), str(warehouse.resolve()), settings, _key_mark(demo)]).encode())
     decisions = decisions_path(warehouse)

@@ -150,3 +150,45 @@ def test_dbt_docs_generate_works_by_hand_from_dbt_project(demo_warehouse, tmp_pa
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert (tmp_path / "target" / "static_index.html").stat().st_size > 500_000
+
+
+def test_the_site_is_not_generated_twice_for_the_same_project_and_tables(demo_warehouse, tmp_path):
+    """Issue 12 (no work twice): a second night with the same code and tables keeps the site, but
+    still scans it against tonight's restricted zone; a changed table makes dbt write it anew."""
+    from pipelines.documentation import DocsError, write_dbt_docs
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(demo_warehouse.warehouse, warehouse, ignore=shutil.ignore_patterns("*.lock", ".run.lock"))
+    messages: list[str] = []
+    site = write_dbt_docs(warehouse, progress=messages.append)
+    assert "dbt docs generate --static" in messages  # a new path: generated
+    written = site.stat().st_mtime_ns
+
+    messages.clear()
+    assert write_dbt_docs(warehouse, progress=messages.append) == site
+    assert site.stat().st_mtime_ns == written
+    assert any("niet opnieuw gemaakt" in m for m in messages) and "dbt docs generate --static" not in messages
+
+    # The kept site is still scanned: an identifier of tonight's restricted zone in it is refused.
+    con = duckdb.connect(str(warehouse / "lvv.duckdb"), read_only=True)
+    try:
+        v_nummer = con.execute("select v_nummer from staging.stg_gemeente__verblijven "
+                               "where v_nummer is not null limit 1").fetchone()[0]
+    finally:
+        con.close()
+    kept = site.read_bytes()
+    site.write_bytes(kept + f"<!-- {v_nummer} -->".encode())
+    with pytest.raises(DocsError, match="identificerende gegevens"):
+        write_dbt_docs(warehouse)
+    site.write_bytes(kept)
+
+    # Another table in the pipeline database is another catalog: generated again.
+    con = duckdb.connect(str(warehouse / "lvv.duckdb"))
+    try:
+        con.execute("create table main.nog_een_tabel (x integer)")
+    finally:
+        con.close()
+    messages.clear()
+    write_dbt_docs(warehouse, progress=messages.append)
+    assert "dbt docs generate --static" in messages
+    assert site.stat().st_mtime_ns != written
