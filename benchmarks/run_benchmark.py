@@ -149,6 +149,21 @@ def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
                "gx_import_s": time.monotonic() - before})
 
 
+def _rebuilding_night(workdir: str, queue: multiprocessing.Queue) -> None:
+    """A later night that rebuilds (`run --force`) on the warehouse as the first night left it: what
+    a night with new deliveries costs once the warehouse exists (dbt's parse and the docs site kept)."""
+    import logging
+
+    logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())
+    logging.getLogger("lvv_monitor").propagate = False
+    started = time.monotonic()
+    from pipelines.runner import run_monitor
+
+    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", force=True, demo=True)
+    queue.put({"rebuild_night_s": time.monotonic() - started, "rebuild_night_ok": outcome.success,
+               "rebuild_night_steps": outcome.step_seconds})
+
+
 def measure(scale: int, seed: int, peildatum: str = "2020-11-01") -> dict:
     workdir = tempfile.mkdtemp(prefix=f"lvv-bench-{scale}-")
     try:
@@ -156,6 +171,7 @@ def measure(scale: int, seed: int, peildatum: str = "2020-11-01") -> dict:
         result.update(_in_fresh_process(_measure_floor, workdir, peildatum))
         if result["success"]:
             result.update(_in_fresh_process(_quiet_night, workdir))
+            result.update(_in_fresh_process(_rebuilding_night, workdir))
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -202,6 +218,11 @@ def print_result(result: dict) -> None:
     if "quiet_night_s" in result:
         print(f"  next night, nothing new  {result['quiet_night_s']:7.1f} s   "
               f"({'not rebuilt' if result['quiet_night_skipped'] else 'REBUILT'}; target <= 5 s at scale 1)")
+    if "rebuild_night_s" in result:
+        docs = result["rebuild_night_steps"].get("published__docs", 0.0)
+        print(f"  next night, rebuilt      {result['rebuild_night_s']:7.1f} s   "
+              f"({'ok' if result['rebuild_night_ok'] else 'FAILED'}; run --force on the existing warehouse, "
+              f"start-up included; docs step {docs:.1f} s)")
     target_s, target_mib = TARGETS.get(scale, (None, None))
     if target_s:
         verdict = "meets" if end_to_end <= target_s else "MISSES"
@@ -240,6 +261,10 @@ def main() -> int:
             target_s = TARGETS.get(scale, (None, None))[0]
             verdict = f" -> {'meets' if medians[scale] <= target_s else 'MISSES'} the {target_s:.0f} s target" if target_s else ""
             print(f"\n  scale {scale}: end to end {figures} s; median {medians[scale]:.1f} s{verdict}")
+            rebuilt = [r["rebuild_night_s"] for r in per_scale if "rebuild_night_s" in r]
+            if rebuilt:
+                print(f"  scale {scale}: next night rebuilt {', '.join(f'{x:.1f}' for x in rebuilt)} s; "
+                      f"median {statistics.median(rebuilt):.1f} s")
         results += per_scale
     if len(medians) > 1:
         base = min(medians)
