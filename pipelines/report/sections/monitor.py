@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipelines.report import fmt
 from pipelines.report.charts import Tabel
 from pipelines.report.data import ReportData
@@ -58,6 +60,21 @@ def kerncijfers(data: ReportData) -> Section:
     return s
 
 
+def _grouped_rows(cells: Callable[[str], list[str]]) -> tuple[list, dict[int, str], set[int]]:
+    """The monitor's rows in their groups (MONITOR_GROEPEN), with `cells(column)` per row: the
+    rows, the index where each group starts, and the emphasized row (bestendig_totaal)."""
+    rijen: list = []
+    groepen: dict[int, str] = {}
+    nadruk: set[int] = set()
+    for groep, cols in MONITOR_GROEPEN:
+        groepen[len(rijen)] = groep
+        for col, label, _ in cols:
+            if col == "bestendig_totaal":
+                nadruk.add(len(rijen))
+            rijen.append((label, cells(col)))
+    return rijen, groepen, nadruk
+
+
 def monitortabel(data: ReportData) -> Section:
     s = Section("monitortabel", "De monitortabel")
     s.text(
@@ -68,13 +85,7 @@ def monitortabel(data: ReportData) -> Section:
         "De definities staan in het laatste hoofdstuk."
     )
     names = monitor_rows(data)
-    rijen, groepen, nadruk = [], {}, set()
-    for groep, cols in MONITOR_GROEPEN:
-        groepen[len(rijen)] = groep
-        for col, label, _ in cols:
-            if col == "bestendig_totaal":
-                nadruk.add(len(rijen))
-            rijen.append((label, [count(data.monitor_rij(n)[col]) for n in names]))
+    rijen, groepen, nadruk = _grouped_rows(lambda col: [count(data.monitor_rij(n)[col]) for n in names])
     s.add("tabel", Tabel(
         nadruk=nadruk,
         caption=f"Landelijke monitor LVV op {fmt.datum(data.peildatum)}, per pilot",
@@ -104,20 +115,15 @@ def vergelijking(data: ReportData) -> Section:
     tot_nu = data.monitor_rij("totaal")
     tot_toen = data.monitor_rij("totaal", v.zoals_gerapporteerd) if v.zoals_gerapporteerd else None
     tot_toen_nw = data.monitor_rij("totaal", v.nieuwste)
-    rijen, groepen, nadruk = [], {}, set()
-    for groep, cols in MONITOR_GROEPEN:
-        groepen[len(rijen)] = groep
-        for col, label, _ in cols:
-            if col == "bestendig_totaal":
-                nadruk.add(len(rijen))
-            toen = tot_toen[col] if tot_toen else None
-            nw = tot_toen_nw[col]
-            nu = tot_nu[col]
-            rijen.append((label, [
-                count(toen), count(nw), count(nu),
-                fmt.verschil(nu - nw),
-                fmt.verschil(nw - toen) if toen is not None else "–",
-            ]))
+
+    def comparison_cells(col: str) -> list[str]:
+        toen = tot_toen[col] if tot_toen else None
+        nw = tot_toen_nw[col]
+        nu = tot_nu[col]
+        return [count(toen), count(nw), count(nu), fmt.verschil(nu - nw),
+                fmt.verschil(nw - toen) if toen is not None else "–"]
+
+    rijen, groepen, nadruk = _grouped_rows(comparison_cells)
     s.add("tabel", Tabel(
         caption=f"Totaal van alle pilots: {fmt.datum(v.vorige)} en {fmt.datum(data.peildatum)}",
         kolommen=["Cijfer", f"{fmt.datum(v.vorige)}, zoals toen gerapporteerd",
