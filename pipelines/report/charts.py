@@ -3,7 +3,7 @@
 Every chart is readable without colour: the Okabe-Ito palette (safe for the common forms of
 colour blindness) is combined with a fill pattern per bar series, a dash style and marker shape
 per line, direct labels at the end of lines and values printed in or next to bars. Every chart
-comes with a `Tabel` holding exactly its numbers; the report shows it under the chart.
+comes with a `Table` holding exactly its numbers; the report shows it under the chart.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pipelines.report.svg import (
 
 
 @dataclass
-class Tabel:
+class Table:
     """A table: the numbers of a chart, or a table in its own right (always with a caption)."""
 
     caption: str
@@ -48,30 +48,30 @@ class Tabel:
 
 
 @dataclass
-class Grafiek:
+class Chart:
     id: str
     titel: str
     svg: str
-    tabel: Tabel
+    tabel: Table
     toelichting: str | None = None
 
 
 @dataclass
-class Reeks:
+class Series:
     naam: str
     waarden: list[float | None]
     kleur: int | None = None  # index into KLEUREN/PATRONEN/STREEPJES; default: position
     dik: bool = False
 
 
-def lijngrafiek(
+def line_chart(
     chart_id: str,
     titel: str,
     x: list[date],
-    reeksen: list[Reeks],
+    reeksen: list[Series],
     y_label: str,
     beschrijving: str,
-    tabel: Tabel,
+    tabel: Table,
     x_label: str = "Datum",
     referenties: list[tuple[float, str]] | None = None,
     markers: bool = True,
@@ -80,7 +80,7 @@ def lijngrafiek(
     height: int = 330,
     toelichting: str | None = None,
     y_min_top: float = 0,
-) -> Grafiek:
+) -> Chart:
     """Lines over time, each with its own colour, dash style and marker, labelled at its end.
 
     `referenties` are horizontal dashed reference lines (e.g. the capacity), labelled in place.
@@ -159,24 +159,24 @@ def lijngrafiek(
         out.append(f'<text x="{num(x1 + 8)}" y="{num(ly + 4)}" fill="{TEKST}" class="label-direct">'
                    f'<tspan font-weight="bold">{waarde}</tspan> {esc(naam)}</text>')
     out.append("</svg>")
-    return Grafiek(chart_id, titel, "".join(out), tabel, toelichting)
+    return Chart(chart_id, titel, "".join(out), tabel, toelichting)
 
 
-def staafgrafiek(
+def bar_chart(
     chart_id: str,
     titel: str,
     categorieen: list[str],
-    reeksen: list[Reeks],
+    reeksen: list[Series],
     y_label: str,
     x_label: str,
     beschrijving: str,
-    tabel: Tabel,
+    tabel: Table,
     width: int = 760,
     height: int = 320,
     label_elke: int = 1,
     toelichting: str | None = None,
     totalen_tonen: bool = False,
-) -> Grafiek:
+) -> Chart:
     """Vertical stacked bars (e.g. per month), each series with its own colour and pattern."""
     ml, mr = 64, 16
     legend_items = [(r.naam, i, "vlak") for i, r in enumerate(reeksen)]
@@ -214,22 +214,22 @@ def staafgrafiek(
     out.append(f'<line x1="{num(x0)}" y1="{num(y1)}" x2="{num(x1)}" y2="{num(y1)}" stroke="{AS}" stroke-width="1.2"/>')
     out.append(f'<text x="{num((x0 + x1) / 2)}" y="{num(height - 10)}" text-anchor="middle" fill="{TEKST}" class="as-titel">{esc(x_label)}</text>')
     out.append("</svg>")
-    return Grafiek(chart_id, titel, "".join(out), tabel, toelichting)
+    return Chart(chart_id, titel, "".join(out), tabel, toelichting)
 
 
-def liggende_staven(
+def horizontal_bar_chart(
     chart_id: str,
     titel: str,
     categorieen: list[str],
-    reeksen: list[Reeks],
+    reeksen: list[Series],
     x_label: str,
     beschrijving: str,
-    tabel: Tabel,
+    tabel: Table,
     width: int = 760,
     rij_hoogte: int = 34,
     toelichting: str | None = None,
     kleur_start: int = 0,
-) -> Grafiek:
+) -> Chart:
     """Horizontal stacked bars, one per category (e.g. per pilot), values printed in the segments
     where they fit and the total at the end of every bar."""
     label_w = max(text_width(c) for c in categorieen) + 14 if categorieen else 60
@@ -276,4 +276,4 @@ def liggende_staven(
         out.append(f'<text x="{num(xs(acc) + 6)}" y="{num(cy + 4)}" fill="{TEKST}" font-weight="bold">{fmt.getal(acc)}</text>')
     out.append(f'<line x1="{num(x0)}" y1="{num(y0)}" x2="{num(x0)}" y2="{num(y1)}" stroke="{AS}" stroke-width="1.2"/>')
     out.append("</svg>")
-    return Grafiek(chart_id, titel, "".join(out), tabel, toelichting)
+    return Chart(chart_id, titel, "".join(out), tabel, toelichting)

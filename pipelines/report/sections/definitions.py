@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.pilots import pilot_names
 from pipelines.reconciliation_window import window_days
 from pipelines.report import fmt
-from pipelines.report.charts import Tabel
+from pipelines.report.charts import Table
 from pipelines.report.data import ReportData
 from pipelines.report.document import Section, TextCell, count
 from pipelines.report.labels import (
@@ -56,7 +56,7 @@ def definities(data: ReportData) -> Section:
     if data.leveringen:
         volgorde = {p.bron: i for i, p in enumerate(data.pilots)} | {"ind": 90, "dtv": 91}
         rows = sorted(data.leveringen, key=lambda r: (volgorde.get(r["bron"], 99), str(r["bestand"])))
-        s.add("tabel", Tabel(
+        s.add("tabel", Table(
             caption=f"Leveringen tot en met {fmt.datum(data.peildatum)} waarop dit rapport rust",
             kolommen=["Bron", "Bestand", "Aantal leveringen", "Eerste peildatum", "Laatste peildatum",
                       "Rijen in laatste levering"],

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from pipelines.report import fmt
-from pipelines.report.charts import Reeks, Tabel, liggende_staven
+from pipelines.report.charts import Series, Table, horizontal_bar_chart
 from pipelines.report.data import ReportData
 from pipelines.report.document import Section, TextCell, count
 from pipelines.report.labels import (
@@ -32,9 +32,9 @@ def afwijkingen(data: ReportData) -> Section:
         per[r["reden"]][r["bron"]] += r["personen"]
     redenen = sorted(per, key=lambda k: -sum(per[k].values()))
     if redenen:
-        reeksen = [Reeks(reden_label(rd) if len(reden_label(rd)) < 34 else rd.replace("_", " ").capitalize(),
+        reeksen = [Series(reden_label(rd) if len(reden_label(rd)) < 34 else rd.replace("_", " ").capitalize(),
                          [per[rd][p.bron] for p in data.pilots]) for rd in redenen]
-        tabel = Tabel(
+        tabel = Table(
             caption=f"Personen opgevangen buiten de doelgroep, per reden en pilot, tot en met {fmt.datum(data.peildatum)}",
             kolommen=["Reden"] + names + ["Som pilots"],
             rijen=[(reden_label(rd), [count(per[rd][p.bron]) for p in data.pilots] + [count(sum(per[rd].values()))])
@@ -45,7 +45,7 @@ def afwijkingen(data: ReportData) -> Section:
             voetnoot="Eén persoon kan om meer redenen buiten de doelgroep vallen; de laatste regel telt iedere persoon één keer "
                      "(in de laatste kolom landelijk).",
         )
-        s.add("grafiek", liggende_staven(
+        s.add("grafiek", horizontal_bar_chart(
             "buiten-doelgroep", "Buiten de doelgroep opgevangen, per pilot en reden", names, reeksen,
             "Aantal personen (per reden)", "Liggende gestapelde staven per pilot met het aantal personen per reden. " +
             "; ".join(f"{n}: " + ", ".join(f"{reden_label(rd).lower()} {per[rd][p.bron]}" for rd in redenen if per[rd][p.bron])
@@ -62,7 +62,7 @@ def afwijkingen(data: ReportData) -> Section:
                 "wat de IND of de DT&V registreerde. De monitor telt zo'n verblijf volgens de regels in de "
                 "definities (een niet bevestigde oplossing als ‘onbevestigd’); de pilot kan de gevallen in "
                 "het LSO nagaan.")
-        s.add("tabel", Tabel(
+        s.add("tabel", Table(
             caption=f"Afwijkingen in de uitstroom per pilot, tot en met {fmt.datum(data.peildatum)} (verblijven)",
             kolommen=["Soort afwijking"] + names + ["Totaal"],
             rijen=[(afwijking_label(a), [count(tel.get((p.bron, a), 0)) for p in data.pilots]
@@ -85,7 +85,7 @@ def afwijkingen(data: ReportData) -> Section:
         s.text("Afwijkingen die de controles op de leveringen en op het convenant vonden, geteld per bron, "
                 "soort en ernst. ‘Sinds’ is de vroegste datum waarop een afwijking van die soort bestond. "
                 "Dit rapport noemt geen personen; de pilot vindt de gevallen in zijn eigen overzicht.")
-        s.add("tabel", Tabel(
+        s.add("tabel", Table(
             caption=f"Afwijkingen per bron op {fmt.datum(data.peildatum)}",
             kolommen=["Bron", "Soort", "Ernst", "Aantal", "Sinds"],
             rijen=[(bron_naar_naam.get(r["bron"], bron_label(str(r["bron"]))),

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 
 from pipelines.report import fmt
-from pipelines.report.charts import Reeks, Tabel, lijngrafiek, staafgrafiek
+from pipelines.report.charts import Series, Table, bar_chart, line_chart
 from pipelines.report.data import PROGRAMMASTART, ReportData, maanden
 from pipelines.report.document import Block, Section, count, share
 from pipelines.report.labels import (
@@ -33,9 +33,9 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
             inn[r["maand"]][1] += r["in_doelgroep_overig"]
             inn[r["maand"]][2] += r["buiten_doelgroep"]
     namen = ["Doelgroep, uit BBB", "Doelgroep, nieuw of overig", "Buiten doelgroep"]
-    reeksen = [Reeks(naam, [inn[m][k] for m in maandlijst]) for k, naam in enumerate(namen)]
+    reeksen = [Series(naam, [inn[m][k] for m in maandlijst]) for k, naam in enumerate(namen)]
     som = [sum(v[k] for v in inn.values()) for k in range(3)]
-    tabel = Tabel(
+    tabel = Table(
         caption=f"Instroom per maand, {naam} (verblijven)",
         kolommen=["Maand"] + namen + ["Totaal"],
         rijen=[(fmt.maand(m), [count(v) for v in inn[m]] + [count(sum(inn[m]))]) for m in maandlijst]
@@ -44,7 +44,7 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
         voetnoot="De laatste maand loopt tot en met de peildatum." if data.peildatum.day != 1 else
         "De maand van de peildatum telt alleen de instroom op de peildatum zelf.",
     )
-    blocks.append(Block("grafiek", staafgrafiek(
+    blocks.append(Block("grafiek", bar_chart(
         f"{prefix}-instroom", f"Instroom per maand – {naam}", labels, reeksen, "Aantal verblijven", "Maand van instroom",
         f"Gestapelde staven per maand, april 2019 tot {fmt.maand(data.peildatum)}; totaal {count(sum(som))} instromers, "
         f"van wie {count(som[0])} uit een BBB en {count(som[2])} buiten de doelgroep.",
@@ -59,9 +59,9 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
     for r in data.uitstroom_per_maand:
         if bron is None or r["bron"] == bron:
             uit[r["maand"]][groep_van.get(r["uitstroomcategorie"], "overig")] += r["aantal"]
-    reeksen = [Reeks(lab, [uit[m][key] for m in maandlijst]) for key, lab, _ in UITSTROOM_GROEPEN]
+    reeksen = [Series(lab, [uit[m][key] for m in maandlijst]) for key, lab, _ in UITSTROOM_GROEPEN]
     totaal_uit = sum(sum(v.values()) for v in uit.values())
-    tabel = Tabel(
+    tabel = Table(
         caption=f"Uitstroom per maand naar categorie, {naam} (verblijven binnen de doelgroep)",
         kolommen=["Maand"] + [lab for _, lab, _ in UITSTROOM_GROEPEN] + ["Totaal"],
         rijen=[(fmt.maand(m), [count(uit[m][key]) for key, _, _ in UITSTROOM_GROEPEN] + [count(sum(uit[m].values()))])
@@ -71,7 +71,7 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
         voetnoot="Bestendige oplossing = bestendig verblijf, terugkeer of doormigratie. "
                  "De categorie is die van de nieuwste gegevens.",
     )
-    blocks.append(Block("grafiek", staafgrafiek(
+    blocks.append(Block("grafiek", bar_chart(
         f"{prefix}-uitstroom", f"Uitstroom per maand naar categorie – {naam}", labels, reeksen,
         "Aantal verblijven", "Maand van uitstroom",
         f"Gestapelde staven per maand in zeven categorieën; totaal {count(totaal_uit)} beëindigde verblijven binnen "
@@ -90,10 +90,10 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
     dagen = sorted(d for d in per_dag if PROGRAMMASTART <= d <= data.peildatum)
     if dagen:
         cap = per_dag[dagen[-1]][2] or capaciteit
-        reeksen = [Reeks("Alle aanwezigen", [per_dag[d][0] for d in dagen], kleur=0, dik=True),
-                   Reeks("Aanwezigen in doelgroep", [per_dag[d][1] for d in dagen], kleur=1)]
+        reeksen = [Series("Alle aanwezigen", [per_dag[d][0] for d in dagen], kleur=0, dik=True),
+                   Series("Aanwezigen in doelgroep", [per_dag[d][1] for d in dagen], kleur=1)]
         momenten = [d for d in dagen if d.day == 1 or d == dagen[-1]]
-        tabel = Tabel(
+        tabel = Table(
             caption=f"Bezetting tegenover capaciteit, {naam} (op de eerste van de maand en op de peildatum)",
             kolommen=["Datum", "Aanwezig, alle personen", "Aanwezig, binnen doelgroep", "Capaciteit", "Bezettingsgraad"],
             rijen=[(fmt.datum(d), [count(per_dag[d][0]), count(per_dag[d][1]), count(per_dag[d][2] or cap),
@@ -101,7 +101,7 @@ def _pilot_grafieken(data: ReportData, bron: str | None, naam: str, capaciteit: 
             voetnoot="Bezettingsgraad = alle aanwezigen (ook buiten de doelgroep) gedeeld door de capaciteit.",
         )
         boven = sum(1 for d in dagen if per_dag[d][0] > (per_dag[d][2] or cap))
-        blocks.append(Block("grafiek", lijngrafiek(
+        blocks.append(Block("grafiek", line_chart(
             f"{prefix}-bezetting", f"Bezetting tegenover capaciteit – {naam}", dagen, reeksen,
             "Aantal personen", f"Lijngrafiek per dag van 1 april 2019 tot {fmt.datum(data.peildatum)}. "
             f"Op de peildatum {count(per_dag[dagen[-1]][0])} aanwezig op {count(cap)} plaatsen"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipelines.report import fmt
-from pipelines.report.charts import Tabel
+from pipelines.report.charts import Table
 from pipelines.report.data import ReportData
 from pipelines.report.document import Section, count, monitor_rows, share
 from pipelines.report.labels import (
@@ -86,7 +86,7 @@ def monitortabel(data: ReportData) -> Section:
     )
     names = monitor_rows(data)
     rijen, groepen, nadruk = _grouped_rows(lambda col: [count(data.monitor_rij(n)[col]) for n in names])
-    s.add("tabel", Tabel(
+    s.add("tabel", Table(
         nadruk=nadruk,
         caption=f"Landelijke monitor LVV op {fmt.datum(data.peildatum)}, per pilot",
         kolommen=["Cijfer"] + [n if n != "totaal" else "Totaal" for n in names],
@@ -124,7 +124,7 @@ def vergelijking(data: ReportData) -> Section:
                 fmt.verschil(nw - toen) if toen is not None else "–"]
 
     rijen, groepen, nadruk = _grouped_rows(comparison_cells)
-    s.add("tabel", Tabel(
+    s.add("tabel", Table(
         caption=f"Totaal van alle pilots: {fmt.datum(v.vorige)} en {fmt.datum(data.peildatum)}",
         kolommen=["Cijfer", f"{fmt.datum(v.vorige)}, zoals toen gerapporteerd",
                   f"{fmt.datum(v.vorige)}, met nieuwste gegevens", fmt.datum(data.peildatum),
@@ -149,7 +149,7 @@ def vergelijking(data: ReportData) -> Section:
     kolommen = ["Pilot"]
     for col in kern:
         kolommen += ["Stand", "Verschil"]
-    s.add("tabel", Tabel(
+    s.add("tabel", Table(
         caption=f"Per pilot: stand op {fmt.datum(data.peildatum)} en verschil met {fmt.datum(v.vorige)} (nieuwste gegevens)",
         kolommen=kolommen, rijen=rijen, nadruk_laatste_rij=True,
         kolomgroepen=[(MONITOR_LABEL[col], 2) for col in kern],

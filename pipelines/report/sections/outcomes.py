@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from pipelines.reconciliation_window import window_days
 from pipelines.report import fmt
-from pipelines.report.charts import Reeks, Tabel, liggende_staven, lijngrafiek
+from pipelines.report.charts import Series, Table, horizontal_bar_chart, line_chart
 from pipelines.report.data import ReportData
 from pipelines.report.document import Section, count, share, total_series
 from pipelines.report.labels import (
@@ -26,8 +26,8 @@ def bestendig(data: ReportData) -> Section:
     )
     names = [p.gemeente for p in data.pilots]
     rows = [data.monitor_rij(n) for n in names]
-    reeksen = [Reeks(MONITOR_LABEL[c], [r[c] for r in rows]) for c in BESTENDIG]
-    tabel = Tabel(
+    reeksen = [Series(MONITOR_LABEL[c], [r[c] for r in rows]) for c in BESTENDIG]
+    tabel = Table(
         caption=f"Bestendige oplossingen per pilot tot en met {fmt.datum(data.peildatum)}",
         kolommen=["Pilot"] + [MONITOR_LABEL[c] for c in BESTENDIG] + ["Totaal"],
         rijen=[(n, [count(r[c]) for c in BESTENDIG] + [count(r["bestendig_totaal"])]) for n, r in zip(names, rows)]
@@ -38,7 +38,7 @@ def bestendig(data: ReportData) -> Section:
     beschrijving = "; ".join(
         f"{n}: {count(r['bestendig_totaal'])} ({', '.join(f'{MONITOR_LABEL[c].lower()} {count(r[c])}' for c in BESTENDIG)})"
         for n, r in zip(names, rows))
-    s.add("grafiek", liggende_staven(
+    s.add("grafiek", horizontal_bar_chart(
         "bestendig-per-pilot", f"Bestendige oplossingen per pilot, 1 april 2019 tot en met {fmt.datum(data.peildatum)}",
         names, reeksen, "Aantal verblijven", "Liggende gestapelde staven per pilot. " + beschrijving, tabel,
         kleur_start=2,
@@ -47,18 +47,18 @@ def bestendig(data: ReportData) -> Section:
     if serie:
         x = [r["peildatum"] for r in serie]
         reeksen = [
-            Reeks("Totaal bestendig", [r["bestendig_totaal"] for r in serie], kleur=0, dik=True),
-            Reeks("Bestendig verblijf", [r["bestendig_verblijf"] for r in serie], kleur=2),
-            Reeks("Terugkeer", [r["terugkeer"] for r in serie], kleur=3),
-            Reeks("Doormigratie", [r["doormigratie"] for r in serie], kleur=4),
+            Series("Totaal bestendig", [r["bestendig_totaal"] for r in serie], kleur=0, dik=True),
+            Series("Bestendig verblijf", [r["bestendig_verblijf"] for r in serie], kleur=2),
+            Series("Terugkeer", [r["terugkeer"] for r in serie], kleur=3),
+            Series("Doormigratie", [r["doormigratie"] for r in serie], kleur=4),
         ]
-        tabel = Tabel(
+        tabel = Table(
             caption="Bestendige oplossingen vanaf de start, opgeteld, per peildatum (alle pilots)",
             kolommen=["Peildatum"] + [r.naam for r in reeksen],
             rijen=[(fmt.datum(r["peildatum"]), [count(r["bestendig_totaal"]), count(r["bestendig_verblijf"]),
                                                   count(r["terugkeer"]), count(r["doormigratie"])]) for r in serie],
         )
-        s.add("grafiek", lijngrafiek(
+        s.add("grafiek", line_chart(
             "bestendig-in-de-tijd", "Bestendige oplossingen vanaf de start, opgeteld (alle pilots)", x, reeksen,
             "Aantal (opgeteld)", f"Lijngrafiek van de eerste van elke maand tot {fmt.datum(data.peildatum)}. "
             f"Eindstand: totaal {count(serie[-1]['bestendig_totaal'])}.", tabel,
@@ -79,7 +79,7 @@ def bestendig(data: ReportData) -> Section:
         tt = sum(v["terugkeer"] for v in per_land.values())
         td = sum(v["doormigratie"] for v in per_land.values())
         rijen.append(("Totaal", [count(tt), count(td), count(tt + td)]))
-        s.add("tabel", Tabel(
+        s.add("tabel", Table(
             caption="Terugkeer en doormigratie naar land van vertrek (bevestigd door de DT&V)",
             kolommen=["Land van bestemming", "Terugkeer", "Doormigratie", "Totaal"],
             rijen=rijen, nadruk_laatste_rij=True,
@@ -100,8 +100,8 @@ def scenarios(data: ReportData) -> Section:
     names = [p.gemeente for p in data.pilots]
     rows = [data.monitor_rij(n) for n in names]
     tot = data.monitor_rij("totaal")
-    reeksen = [Reeks(MONITOR_LABEL[c], [r[c] for r in rows]) for c in cols]
-    tabel = Tabel(
+    reeksen = [Series(MONITOR_LABEL[c], [r[c] for r in rows]) for c in cols]
+    tabel = Table(
         caption=f"Aanwezige personen naar scenario op {fmt.datum(data.peildatum)}",
         kolommen=["Pilot"] + [MONITOR_LABEL[c] for c in cols] + ["Aandeel vertrek", "Aandeel verblijf", "Besproken in MRT"],
         rijen=[(n if n != "totaal" else "Totaal", [count(r[c]) for c in cols] + [
@@ -111,7 +111,7 @@ def scenarios(data: ReportData) -> Section:
             for n, r in list(zip(names, rows)) + [("totaal", tot)]],
         nadruk_laatste_rij=True,
     )
-    s.add("grafiek", liggende_staven(
+    s.add("grafiek", horizontal_bar_chart(
         "scenario-per-pilot", f"Aanwezige personen naar begeleidingsscenario op {fmt.datum(data.peildatum)}",
         names, reeksen, "Aantal personen",
         "Liggende gestapelde staven per pilot. " + "; ".join(
@@ -121,14 +121,14 @@ def scenarios(data: ReportData) -> Section:
     serie = total_series(data)
     if serie:
         x = [r["peildatum"] for r in serie]
-        reeksen = [Reeks(MONITOR_LABEL[c], [r[c] for r in serie]) for c in cols]
-        reeksen.append(Reeks("Besproken in MRT (opgeteld)", [r["mrt_besproken"] for r in serie], kleur=5))
-        tabel = Tabel(
+        reeksen = [Series(MONITOR_LABEL[c], [r[c] for r in serie]) for c in cols]
+        reeksen.append(Series("Besproken in MRT (opgeteld)", [r["mrt_besproken"] for r in serie], kleur=5))
+        tabel = Table(
             caption="Aanwezige personen naar scenario, en MRT-besprekingen, per peildatum (alle pilots)",
             kolommen=["Peildatum"] + [r.naam for r in reeksen],
             rijen=[(fmt.datum(r["peildatum"]), [count(r[c]) for c in cols] + [count(r["mrt_besproken"])]) for r in serie],
         )
-        s.add("grafiek", lijngrafiek(
+        s.add("grafiek", line_chart(
             "scenario-in-de-tijd", "Aanwezige personen naar scenario in de tijd (alle pilots)", x, reeksen,
             "Aantal personen",
             "Lijngrafiek per maand van de aanwezigen per scenario en het aantal in het MRT besproken personen.",
