@@ -5,9 +5,7 @@ check here fails the test, so the cookbook and its checks stay together."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -109,7 +107,7 @@ def check_nationaliteiten(con, result):
 
 
 def check_terugkeerlanden(con, result):
-    mart = dict(((c, l), n) for c, l, n in con.execute(
+    mart = dict(((category, land), n) for category, land, n in con.execute(
         "SELECT uitstroomcategorie, land, vertrekken FROM marts.fct_vragen__terugkeerlanden").fetchall())
     assert dict(zip(zip(result["uitstroomcategorie"], result["land"]), result["vertrekken"])) == mart
 

@@ -102,8 +102,8 @@ def test_a_subset_picked_in_the_ui_builds_only_that_subset(cases_run):
     """Materializing one model of a dbt asset (as from the UI) runs that model and its tests only."""
     import dagster as dg
 
-    from pipelines.definitions import build_definitions
     from pipelines.config import Paths
+    from pipelines.definitions import build_definitions
 
     defs = build_definitions(Paths(landing=cases_run.landing, warehouse=cases_run.warehouse))
     wanted = dg.AssetKey(["staging", "stg_ind__maatregelen"])

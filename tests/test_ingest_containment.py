@@ -7,8 +7,8 @@ skipped with a reason, the valid ones are loaded exactly as without it.
 
 from __future__ import annotations
 
-import os
 import io
+import os
 import pathlib
 
 import pytest

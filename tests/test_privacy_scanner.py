@@ -13,7 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.publish.scanner import (
-    file_kind, is_forbidden_column, load_identifiers, mask, scan_for_identifiers,
+    file_kind,
+    is_forbidden_column,
+    load_identifiers,
+    mask,
+    scan_for_identifiers,
 )
 from tests.synthetic_pipeline import make_pipeline_db
 

@@ -65,9 +65,10 @@ def test_a_v_nummer_that_points_to_another_person_is_flagged(warehouse):
 
 
 def test_the_same_v_nummer_in_two_pilots_is_one_person(warehouse):
-    l = links(warehouse)
-    assert l["TWO_PILOTS_U"][4] == l["TWO_PILOTS_G"][4]
-    assert query(warehouse, "SELECT aantal_pilots FROM marts.dim_persoon WHERE persoon_key = ?", [l["TWO_PILOTS_U"][4]]) == [(2,)]
+    by_client = links(warehouse)
+    assert by_client["TWO_PILOTS_U"][4] == by_client["TWO_PILOTS_G"][4]
+    assert query(warehouse, "SELECT aantal_pilots FROM marts.dim_persoon WHERE persoon_key = ?",
+                 [by_client["TWO_PILOTS_U"][4]]) == [(2,)]
 
 
 def test_person_keys_are_the_same_in_every_knowledge_state_and_pseudonymous(warehouse):

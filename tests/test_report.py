@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import base64
 import json
-import os
 import random
 import re
 import shutil
@@ -26,8 +25,8 @@ import tempfile
 import time
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pandas as pd
@@ -542,8 +541,8 @@ def test_cli_subcommand(sample_db, tmp_path, capsys):
 def test_dagster_asset_writes_the_report(sample_db_full, tmp_path):
     import dagster as dg
 
-    from pipelines.defs.resources import WarehouseResource
     from pipelines.defs.report_assets import PUBLISHED_KEY, monitor_report
+    from pipelines.defs.resources import WarehouseResource
 
     warehouse = tmp_path / "wh"
     warehouse.mkdir()

@@ -261,7 +261,7 @@ def waterfall_svg(records: list[dict[str, Any]]) -> str:
         name = str(r.get("column_name"))
         weight = float(r.get("log2_bayes_factor") or 0.0)
         if name == "Final score":
-            bars.append((f"eindscore", 0.0, weight, "#34495e"))
+            bars.append(("eindscore", 0.0, weight, "#34495e"))
             continue
         start, total = (0.0, weight) if name == "Prior" else (total, total + weight)
         label = "prior" if name == "Prior" else f"{name}: {r.get('label_for_charts', '')}"
