@@ -14,14 +14,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import PIPELINE_DB_NAME, PUBLISHED_DB_NAME
+from pipelines.report.labels import MONITOR_KOLOMMEN
 from pipelines.textual import format_csv, format_table
 
-MONITOR_COLUMNS = (
-    "gemeente", "capaciteit", "ooit_opgevangen", "aanwezig", "bestendig_verblijf", "terugkeer",
-    "doormigratie", "asielaanvraag_azc", "uitstel_art64", "mob", "terug_bbb", "gedwongen_beeindigd",
-    "onbevestigd", "overig", "bestendig_totaal", "scenario_vertrek", "scenario_verblijf", "scenario_geen",
-    "mrt_besproken", "buiten_doelgroep",
-)
+# The monitor's columns are declared once, with their labels (pipelines/report/labels.py); the
+# macro `marts.monitor_op` and fct_monitor's YAML carry the same list (tests/test_one_fact_one_place.py).
+MONITOR_COLUMNS = ("gemeente", *MONITOR_KOLOMMEN)
 
 
 def warehouse_database(warehouse: Path) -> Path:

@@ -287,3 +287,62 @@ def test_the_file_name_scan_finds_a_copy():
     """The scan above is not vacuous: a literal and an f-string part are found, a docstring is not."""
     source = '"""Reads monitor.duckdb."""\nA = "lvv.duckdb"\nB = f"{w}/monitor.duckdb"\n'
     assert spelled_file_names(source, ("lvv.duckdb", "monitor.duckdb")) == [2, 3]
+
+
+# --- The monitor's columns: declared once with their labels (pipelines/report/labels.py); the
+# dbt model carries them in its SQL and YAML, and every Python reader takes them from labels. ---
+
+MONITOR_YAML = ROOT / "dbt_project" / "models" / "marts" / "monitor" / "_monitor__models.yml"
+UITSTROOM_YAML = ROOT / "dbt_project" / "models" / "marts" / "fct_uitstroom.yml"
+LABELS = ROOT / "pipelines" / "report" / "labels.py"
+
+
+def _model_columns(path: Path, model: str) -> list[dict]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    [found] = [m for m in document["models"] if m["name"] == model]
+    return found["columns"]
+
+
+def test_the_monitor_columns_of_the_labels_are_fct_monitors():
+    from pipelines.report.labels import MONITOR_KOLOMMEN
+
+    yaml_columns = [c["name"] for c in _model_columns(MONITOR_YAML, "fct_monitor")]
+    keys = ["peildatum", "modus", "gemeente"]
+    assert yaml_columns[:3] == keys, "fct_monitor starts with its key columns"
+    assert list(MONITOR_KOLOMMEN) == yaml_columns[3:], (
+        "the monitor's columns in pipelines/report/labels.py and fct_monitor's YAML differ: "
+        "a new column needs its label there"
+    )
+
+
+def test_the_outflow_categories_are_fct_uitstroom_code_list():
+    from pipelines.report.labels import UITSTROOMCATEGORIEEN
+
+    [column] = [c for c in _model_columns(UITSTROOM_YAML, "fct_uitstroom") if c["name"] == "uitstroomcategorie"]
+    [values] = [t["accepted_values"]["arguments"]["values"] for t in column["data_tests"] if "accepted_values" in t]
+    assert list(UITSTROOMCATEGORIEEN) == values
+
+
+def test_python_readers_take_the_monitor_columns_from_the_labels():
+    from pipelines.extract.aggregates import CATEGORIES, MONITOR_COUNTS
+    from pipelines.monitor_table import MONITOR_COLUMNS
+    from pipelines.report.labels import MONITOR_KOLOMMEN, UITSTROOMCATEGORIEEN
+
+    assert MONITOR_COLUMNS == ("gemeente", *MONITOR_KOLOMMEN)
+    assert list(MONITOR_COUNTS) == [c for c in MONITOR_KOLOMMEN if c != "capaciteit"]
+    assert list(CATEGORIES) == list(UITSTROOMCATEGORIEEN)
+
+
+def test_no_literal_list_of_the_outflow_categories_in_the_python_code():
+    """A list of the ten categories (a tuple, list or comma-separated string) lives only in the
+    labels; the demo generator's calibration is data at the contract's edges, not a reader."""
+    from pipelines.report.labels import UITSTROOMCATEGORIEEN
+
+    pattern = _literal_list_pattern(list(UITSTROOMCATEGORIEEN))
+    copies = [
+        str(path.relative_to(ROOT)) for path in sorted((ROOT / "pipelines").rglob("*.py"))
+        if path != LABELS and "demo" not in path.relative_to(ROOT).parts
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert copies == []
+    assert pattern.search('CATEGORIES = ["' + '", "'.join(UITSTROOMCATEGORIEEN) + '"]'), "the pattern finds a copy"

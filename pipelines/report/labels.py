@@ -9,6 +9,40 @@ from __future__ import annotations
 from pipelines.pilots import pilot_names
 from pipelines.reconciliation_window import fill_in
 
+# The outflow categories of MONITOR.md (the code list of `fct_uitstroom.uitstroomcategorie`), as
+# (column, short label, definition); the monitor counts each of them (its uitstroom columns).
+_UITSTROOM_RIJEN: tuple[tuple[str, str, str], ...] = (
+    ("bestendig_verblijf", "Bestendig verblijf",
+     "De gemeente meldt een verblijfsvergunning én de IND heeft een aanvraag ingewilligd "
+     "tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
+    ("terugkeer", "Terugkeer naar land van herkomst",
+     "De DT&V heeft een aantoonbaar zelfstandig of gedwongen vertrek naar het land van "
+     "herkomst geregistreerd tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
+    ("doormigratie", "Doormigratie naar derde land",
+     "Als terugkeer, maar met een ander land dan het land van herkomst als bestemming."),
+    ("asielaanvraag_azc", "Asielaanvraag, naar azc",
+     "De persoon heeft een (herhaalde) asielaanvraag gedaan en is naar een azc van het COA "
+     "gegaan. Dit is geen bestendige oplossing: de uitkomst van de procedure is nog open."),
+    ("uitstel_art64", "Uitstel van vertrek (art. 64 Vw)",
+     "Tijdelijk uitstel van vertrek om medische redenen op grond van artikel 64 "
+     "Vreemdelingenwet 2000. Kan later nog tot een bestendige oplossing leiden."),
+    ("mob", "Met onbekende bestemming (MOB)",
+     "De persoon is vertrokken zonder dat bekend is waarheen, of de DT&V registreerde een "
+     "vertrek dat niet aantoonbaar is."),
+    ("terug_bbb", "Terug naar BBB",
+     "De persoon is teruggegaan naar een Bed-Bad-Broodvoorziening."),
+    ("gedwongen_beeindigd", "Verblijf gedwongen beëindigd",
+     "De gemeente heeft het verblijf in de LVV beëindigd, bijvoorbeeld om gedrag of "
+     "omdat de persoon niet meewerkte."),
+    ("onbevestigd", "Onbevestigd",
+     "De gemeente meldt een verblijfsvergunning, terugkeer of doormigratie, maar de IND of "
+     "DT&V heeft (nog) geen passende beslissing of vertrek geregistreerd. Telt niet als "
+     "bestendige oplossing zolang de bevestiging ontbreekt."),
+    ("overig", "Overig",
+     "Andere redenen, zoals detentie, overlijden of overplaatsing."),
+)
+UITSTROOMCATEGORIEEN: tuple[str, ...] = tuple(col for col, _, _ in _UITSTROOM_RIJEN)
+
 # The columns of the monitor table, in MONITOR.md's order, grouped as the report shows them.
 # (column, short label, definition). A definition names the reconciliation window as
 # `{reconciliatie_venster_dagen}`: read it through `monitor_definitie`, which fills in the days.
@@ -24,34 +58,7 @@ MONITOR_GROEPEN: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
          "ingestroomd op of vóór de peildatum en niet op of vóór de peildatum uitgestroomd."),
     )),
     ("Uitstroom naar categorie (verblijven, vanaf de start)", (
-        ("bestendig_verblijf", "Bestendig verblijf",
-         "De gemeente meldt een verblijfsvergunning én de IND heeft een aanvraag ingewilligd "
-         "tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
-        ("terugkeer", "Terugkeer naar land van herkomst",
-         "De DT&V heeft een aantoonbaar zelfstandig of gedwongen vertrek naar het land van "
-         "herkomst geregistreerd tussen de instroom en {reconciliatie_venster_dagen} dagen na de uitstroom."),
-        ("doormigratie", "Doormigratie naar derde land",
-         "Als terugkeer, maar met een ander land dan het land van herkomst als bestemming."),
-        ("asielaanvraag_azc", "Asielaanvraag, naar azc",
-         "De persoon heeft een (herhaalde) asielaanvraag gedaan en is naar een azc van het COA "
-         "gegaan. Dit is geen bestendige oplossing: de uitkomst van de procedure is nog open."),
-        ("uitstel_art64", "Uitstel van vertrek (art. 64 Vw)",
-         "Tijdelijk uitstel van vertrek om medische redenen op grond van artikel 64 "
-         "Vreemdelingenwet 2000. Kan later nog tot een bestendige oplossing leiden."),
-        ("mob", "Met onbekende bestemming (MOB)",
-         "De persoon is vertrokken zonder dat bekend is waarheen, of de DT&V registreerde een "
-         "vertrek dat niet aantoonbaar is."),
-        ("terug_bbb", "Terug naar BBB",
-         "De persoon is teruggegaan naar een Bed-Bad-Broodvoorziening."),
-        ("gedwongen_beeindigd", "Verblijf gedwongen beëindigd",
-         "De gemeente heeft het verblijf in de LVV beëindigd, bijvoorbeeld om gedrag of "
-         "omdat de persoon niet meewerkte."),
-        ("onbevestigd", "Onbevestigd",
-         "De gemeente meldt een verblijfsvergunning, terugkeer of doormigratie, maar de IND of "
-         "DT&V heeft (nog) geen passende beslissing of vertrek geregistreerd. Telt niet als "
-         "bestendige oplossing zolang de bevestiging ontbreekt."),
-        ("overig", "Overig",
-         "Andere redenen, zoals detentie, overlijden of overplaatsing."),
+        *_UITSTROOM_RIJEN,
         ("bestendig_totaal", "Bestendige oplossingen (totaal)",
          "Bestendig verblijf + terugkeer + doormigratie: de oplossingen die het programma "
          "als bestendig telt."),
