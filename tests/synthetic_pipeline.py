@@ -7,6 +7,9 @@ Python: dimensions, facts, `fct_monitor` and the table macro `marts.monitor_op(p
 as_reported)`. It is not the real dbt project: its monitor follows MONITOR.md only roughly
 (no linkage, no national confirmation), which is all publishing and extracting need.
 Everything in it is made up.
+
+Long (~410 lines) on purpose: the raw zone and every mart derived from it, in the order of
+docs/marts.md, so that a mart can be read next to the tables it is computed from.
 """
 
 from __future__ import annotations

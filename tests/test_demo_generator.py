@@ -4,6 +4,9 @@ gives exactly the letter's figures by the rules of MONITOR.md.
 The figures are computed from the in-memory model (`build_population`) by the reference
 implementation of MONITOR.md in `pipelines.demo.reference`, not by reading the files back; the
 files are read back separately (row counts, formats). Scale 1 only, except one scale-2 check.
+
+Long (~450 lines) on purpose: every test reads the one population and the one set of files that
+the module fixtures build; split, each module would generate them again.
 """
 
 from __future__ import annotations

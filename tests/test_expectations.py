@@ -4,6 +4,9 @@ the publish and leaves the published file as it was; the calibrated demo still p
 
 Two full in-process runs (one with every convenant and reconciliation deviation, one with every
 data-quality deviation), plus the session's demo run. Synthetic data only.
+
+Long (~540 lines) on purpose: the two constructed runs are module fixtures of about a minute each,
+and the tests that read them stay beside them rather than build them again in another module.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ The browser test drives Debian's chromium over the DevTools protocol: it loads t
 file:// URL with the network closed, collects JavaScript exceptions and console errors, checks in
 the rendered page that every table and chart is there and has a size, prints it to PDF (the print
 stylesheet) and keeps a screenshot in test-artifacts/report.png.
+
+Long (~760 lines) on purpose: the sample marts, the rendered report and the browser session are
+module fixtures built once and shared by every test here; split, each part would build them again.
 """
 
 from __future__ import annotations
