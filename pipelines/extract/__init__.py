@@ -41,13 +41,11 @@ from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
 from pipelines.extract.microdata import (
     OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, hide_suppressed_categories, read_stays, released_qi_keys,
 )
-from pipelines.extract.sdc import k_anonymity_violations
+from pipelines.extract.sdc import K, MIN_CELL, k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish import PUBLISHED_DB_NAME, code_version, fsync_path
 from pipelines.publish.scanner import scan_with_identifiers
 
-K = 5
-MIN_CELL = 10
 NATIONALITY_MIN_GROUP = 10
 MAX_SUPPRESSION_SHARE = 0.05
 FORMAT_VERSION = 1

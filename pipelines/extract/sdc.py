@@ -32,6 +32,12 @@ import pandas as pd
 SUPPRESSED = "*"
 MISSING = "<leeg>"
 
+# The two disclosure-control parameters of an extract, defined here once (issue 14): every
+# record shares its quasi-identifier values with at least K-1 others, and no published
+# aggregate cell is below MIN_CELL. `write_extract` accepts only stricter values.
+K = 5
+MIN_CELL = 10
+
 
 @dataclass
 class QuasiIdentifier:
@@ -240,5 +246,5 @@ def k_anonymity_violations(keys: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 __all__ = [
-    "KAnonymityResult", "QuasiIdentifier", "SdcStep", "class_sizes", "k_anonymity_violations", "k_anonymize",
+    "K", "MIN_CELL", "KAnonymityResult", "QuasiIdentifier", "SdcStep", "class_sizes", "k_anonymity_violations", "k_anonymize",
 ]
