@@ -36,11 +36,11 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.extract.aggregates import AggregateError, build_aggregates
+from pipelines.extract.audit import microdata_evidence, recovered_cells
 from pipelines.extract.cells import recomputable_cells
 from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
-from pipelines.extract.microdata import (
-    OUTPUT_COLUMNS, QI_COLUMNS, build_microdata, hide_suppressed_categories, read_stays, released_qi_keys,
-)
+from pipelines.extract.coordination import protect_together
+from pipelines.extract.microdata import OUTPUT_COLUMNS, QI_COLUMNS, read_stays, released_qi_keys
 from pipelines.extract.sdc import K, MIN_CELL, k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish import PUBLISHED_DB_NAME, code_version, fsync_path
@@ -155,11 +155,6 @@ def write_extract(
         stays = read_stays(con, peildatum)
         if stays.empty:
             raise ExtractError(f"geen enkel verblijf begon op of voor {peildatum}; niets om te leveren")
-        say(f"microdata: {len(stays)} verblijven, k-anonimiteit (k = {k})")
-        microdata = build_microdata(
-            stays, secrets.token_bytes(32), k=k, nationality_min_group=NATIONALITY_MIN_GROUP,
-            max_suppression_share=MAX_SUPPRESSION_SHARE,
-        )
         say(f"tabellen: celonderdrukking (drempel {min_cell})")
         try:
             aggregates = build_aggregates(con, stays, peildatum, min_cell)
@@ -168,8 +163,12 @@ def write_extract(
         published_keys = _published_keys(con)
     finally:
         con.close()
-    hidden_categories = hide_suppressed_categories(microdata.result.frame, set(aggregates.suppression.status))
-    say(f"microdata: uitstroomcategorie onderdrukt bij {hidden_categories} verblijven (cellen onderdrukt in de tabellen)")
+    say(f"microdata: {len(stays)} verblijven, k-anonimiteit (k = {k}), afgestemd op de onderdrukte cellen")
+    microdata = protect_together(
+        stays, aggregates, secrets.token_bytes(32), k=k, min_cell=min_cell,
+        nationality_min_group=NATIONALITY_MIN_GROUP, max_suppression_share=MAX_SUPPRESSION_SHARE,
+    )
+    say(f"microdata: verborgen voor onderdrukte cellen: {microdata.hidden}")
 
     is_demo = bool(publication["is_demo"]) or is_demo_mode() or key == DEMO_KEY.encode("utf-8")
     result = microdata.result
@@ -217,7 +216,7 @@ def write_extract(
         ), encoding="utf-8")
 
         say("controleren: k-anonimiteit, celdrempel, terugrekenbaarheid, sleutels en kolomnamen")
-        _check(temp, k, min_cell, aggregates, published_keys)
+        _check(temp, k, min_cell, aggregates, published_keys, len(result.removed))
 
         manifest = Manifest(
             path=out_dir,
@@ -316,11 +315,12 @@ def _level_names(microdata) -> dict[str, str]:
         "dagen_in_lvv_klasse": [n for n, _ in md.DAYS_LEVELS] + [md.NOT_RELEASED],
         "leeftijdsklasse": [n for n, _ in md.AGE_LEVELS] + [md.NOT_RELEASED],
         "nationaliteitsgroep": md.NATIONALITY_LEVELS, "geslacht": ["M / V / X"], "pilot": ["pilot"],
+        "in_doelgroep": ["ja / nee"],
     }
     return {q: names[q][level] for q, level in microdata.result.levels.items()}
 
 
-def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict[str, str]) -> None:
+def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict[str, str], removed: int) -> None:
     problems: list[str] = []
     con = duckdb.connect()
     try:
@@ -346,9 +346,20 @@ def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict
                 problems.append(f"monitor_peildatum.{column}: zichtbare cel onder {min_cell}")
     finally:
         con.close()
-    exposed = recomputable_cells(aggregates.values, aggregates.constraints, set(aggregates.suppression.status))
+    status = aggregates.suppression.status
+    exposed = recomputable_cells(aggregates.values, aggregates.constraints, set(status))
     if exposed:
         problems.append(f"{len(exposed)} onderdrukte cellen zijn terug te rekenen")
+    # The attack of audit.py once more, on the microdata as written (Parquet).
+    con = duckdb.connect()
+    try:
+        written = con.execute(f"SELECT * FROM read_parquet('{folder / 'verblijven.parquet'}')").fetchdf()
+    finally:
+        con.close()
+    evidence = microdata_evidence(written, aggregates.values, status, removed)
+    recovered = recovered_cells(aggregates.values, aggregates.constraints, status, min_cell, evidence)
+    if recovered:
+        problems.append(f"{len(recovered)} onderdrukte cellen zijn met de microdata exact terug te vinden")
     findings = scan_with_identifiers([folder], published_keys)
     if findings:
         problems.append("gevonden: " + "; ".join(str(f).replace(str(folder) + "/", "") for f in findings[:5]))
