@@ -4,7 +4,8 @@ An extract is a folder with, per table, a Parquet and a CSV file:
 
 - `verblijven`: microdata, one row per stay started on or before the peildatum, with an
   extract-only pseudonym (HMAC with a fresh random salt that is not stored), k-anonymous (k = 5)
-  on the quasi-identifiers (see `microdata.py` and `sdc.py`);
+  on the quasi-identifiers (see `microdata.py` and `sdc.py`), coordinated with the tables'
+  suppression (`coordination.py`);
 - `monitor_peildatum`, `instroom_per_kwartaal`, `uitstroom_per_kwartaal`: aggregate tables with
   primary (cells under 10) and secondary suppression (see `aggregates.py` and `cells.py`),
   `onderdrukte_cellen` listing every suppressed cell;
@@ -15,8 +16,9 @@ version, the deliveries used).
 
 It reads only the published file (`monitor.duckdb`), never the pipeline database. The folder is
 written aside and renamed into place when complete and checked: the microdata are read back and
-checked for k-anonymity, every published aggregate cell is at least the threshold and no
-suppressed cell can be recomputed, and no file holds a forbidden column or any of the published
+checked for k-anonymity, every published aggregate cell is at least the threshold, no
+suppressed cell can be recomputed, nor recovered exactly by the attack of `audit.py` with the
+microdata as written, and no file holds a forbidden column or any of the published
 file's person and stay keys (so an extract cannot be linked back to the published file).
 """
 
@@ -254,6 +256,7 @@ def write_extract(
                 "records_verwijderd": len(result.removed),
                 "cellen_primair_onderdrukt": aggregates.suppression.primary,
                 "cellen_secundair_onderdrukt": aggregates.suppression.secondary,
+                "microdata_verborgen_voor_onderdrukte_cellen": microdata.hidden,
             },
         )
         (temp / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n",

@@ -183,12 +183,15 @@ class _Model:
     bounds: list[tuple[float, float | None]]
 
     def solve(self, objective: np.ndarray):
+        """The optimum of the objective (None when unbounded)."""
         kwargs = {}
         if self.b_eq.size:
             kwargs.update(A_eq=self.a_eq, b_eq=self.b_eq)
         if self.b_ub.size:
             kwargs.update(A_ub=self.a_ub, b_ub=self.b_ub)
         result = linprog(objective, bounds=self.bounds, method="highs", **kwargs)
+        if result.status == 3:
+            return None  # unbounded: a secondary cell without an upper limit
         if result.status == 2:
             raise AuditError("het aanvalsmodel heeft geen oplossing: het beschrijft de echte cijfers niet")
         if result.status != 0:
@@ -315,9 +318,8 @@ def audit(
     for i, cell in enumerate(model.hidden):
         objective = np.zeros(model.c_size)
         objective[i] = 1.0
-        low = model.solve(objective).fun
-        high = -model.solve(-objective).fun
-        intervals[cell] = (low, high)
+        low, high = model.solve(objective), model.solve(-objective)
+        intervals[cell] = (-np.inf if low is None else low.fun, np.inf if high is None else -high.fun)
     return intervals
 
 
@@ -335,8 +337,10 @@ def recovered_cells(
     n = len(model.hidden)
     seen_low, seen_high = np.full(n, np.inf), np.full(n, -np.inf)
 
-    def look(objective: np.ndarray) -> float:
+    def look(objective: np.ndarray) -> float | None:
         result = model.solve(objective)
+        if result is None:
+            return None
         point = result.x[:n]
         np.minimum(seen_low, point, out=seen_low)
         np.maximum(seen_high, point, out=seen_high)
@@ -354,10 +358,10 @@ def recovered_cells(
         objective = np.zeros(model.c_size)
         objective[i] = 1.0
         low = look(objective)
-        if seen_high[i] - seen_low[i] >= 0.5:
+        if low is None or seen_high[i] - seen_low[i] >= 0.5:
             continue
-        high = -look(-objective)
-        if high - low < 0.5:
+        high = look(-objective)
+        if high is not None and -high - low < 0.5:
             recovered[cell] = int(round(low))
     return recovered
 

@@ -275,7 +275,8 @@ def hide_suppressed_values(frame: pd.DataFrame, stays: pd.DataFrame, suppressed:
     scope = stays["in_doelgroep"].astype(bool).to_numpy()
     pilots, categories, scenarios = stays["pilot"].tolist(), stays["uitstroomcategorie"].tolist(), stays["scenario"].tolist()
     has_category = stays["uitstroomcategorie"].notna().to_numpy()
-    category_hit = scope & has_category & _in(suppressed, [("uitstroom", p, TOTAL, c) for p, c in zip(pilots, categories)]).to_numpy()
+    category_cells = [("uitstroom", p, TOTAL, c) for p, c in zip(pilots, categories)]
+    category_hit = scope & has_category & _in(suppressed, category_cells).to_numpy()
     present = scope & stays["uitstroomdatum"].isna().to_numpy()
     scenario_hit = present & (
         _in(suppressed, [("monitor", p, f"scenario_{s}") for p, s in zip(pilots, scenarios)]).to_numpy()
@@ -328,12 +329,14 @@ def build_microdata(
     ]
     for q in qis:
         frame[q.column] = q.levels[0]
+    forced = coordination_masks(stays, suppressed_cells)
     result = k_anonymize(
-        frame, qis, k=k, max_suppression_share=max_suppression_share, forced=coordination_masks(stays, suppressed_cells),
+        frame, qis, k=k, max_suppression_share=max_suppression_share, forced=forced,
         forced_reason="ze tellen in een onderdrukte persoonscel van monitor_peildatum (ooit_opgevangen, aanwezig "
                       "of buiten_doelgroep van hun pilot)",
     )
-    hidden = hide_suppressed_values(result.frame, stays.loc[result.frame.index], suppressed_cells)
+    hidden = {"pilot": int(forced["pilot"].sum()),
+              **hide_suppressed_values(result.frame, stays.loc[result.frame.index], suppressed_cells)}
     # Rows in the order of the random pseudonym: the order tells nothing about the source.
     result.frame = result.frame.sort_values("verblijf_pseudoniem", kind="stable").reset_index(drop=True)
     return Microdata(result=result, base=stays, hidden=hidden)
