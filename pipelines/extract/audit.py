@@ -347,9 +347,12 @@ def recovered_cells(
         return result.fun
 
     rng = np.random.default_rng(13)
-    for sign in (1.0, -1.0):  # two spread-out points first: most cells differ between them
+    for round_ in range(8):  # spread-out points first, aimed at the cells still undecided
+        undecided = seen_high - seen_low < 0.5
+        if not undecided.any():
+            break
         objective = np.zeros(model.c_size)
-        objective[:n] = sign * rng.uniform(0.5, 1.5, n)
+        objective[:n] = np.where(undecided, rng.uniform(0.5, 1.5, n), 0.0) * (1.0 if round_ % 2 == 0 else -1.0)
         look(objective)
     recovered: dict[CellId, int] = {}
     for i, cell in enumerate(model.hidden):
