@@ -384,6 +384,7 @@ def _neighbours(cell: CellId, constraints: list[Constraint], evidence: Microdata
 def protect_against_bounds(
     values: dict[CellId, int], constraints: list[Constraint], result: SuppressionResult, threshold: int,
     *, max_rounds: int = 100, evidence_for: Callable[[dict[CellId, str]], MicrodataEvidence] | None = None,
+    escalate: Callable[[set[CellId]], bool] | None = None,
 ) -> SuppressionResult:
     """Secondary suppression until the audit recovers no suppressed cell.
 
@@ -393,7 +394,10 @@ def protect_against_bounds(
     recovered cell, the smallest published cell of one of its relations or of one of the
     microdata groups it lies in (inner cells before totals), then lets `suppress_cells` restore
     linear protection. `evidence_for(status)`: the microdata released with that suppression
-    (they hide more as the tables suppress more); without it, the tables alone."""
+    (they hide more as the tables suppress more); without it, the tables alone. A recovered cell
+    whose every neighbour is suppressed already is pinned by the microdata alone (e.g. the only
+    quarter of a year): `escalate(cells)` makes the microdata hide more for it (True when it
+    changed anything)."""
     totals = {c.total for c in constraints}
     status = dict(result.status)
     iterations = result.iterations
@@ -403,12 +407,18 @@ def protect_against_bounds(
         if not recovered:
             return SuppressionResult(status, iterations)
         extra: dict[CellId, str] = {}
+        stuck: set[CellId] = set()
         for cell in sorted(recovered, key=repr):
             candidates = [(1 if m in totals else 0, values[m], repr(m), m)
                           for m in _neighbours(cell, constraints, evidence) if m not in status and m not in extra]
             if candidates:
                 extra[min(candidates)[3]] = "secundair"
+            else:
+                stuck.add(cell)
+        escalated = bool(stuck) and escalate is not None and escalate(stuck)
         if not extra:
+            if escalated:
+                continue
             raise RuntimeError("secundaire onderdrukking: geen cel meer over tegen de grenzenaanval")
         again = suppress_cells(values, constraints, threshold, initial={**status, **extra})
         status, iterations = again.status, iterations + again.iterations

@@ -11,6 +11,9 @@ cells, and the issue's attack recovered cells that way. So, in rounds until the 
    scenario cells get that value hidden after it (`microdata.build_microdata`);
 2. the audit looks for a recovered cell; for each, one more table cell is suppressed (in one of
    its relations or of its microdata groups), linear protection is restored, and round 1 again.
+   A cell that the microdata pin on their own (every neighbour suppressed already: e.g. the only
+   quarter of a year so far, which the year gives exactly) has the instroom or uitstroom period
+   of its records suppressed instead.
 
 Suppression only grows, so the rounds end; `write_extract` then checks the result once more on
 the files as written.
@@ -32,22 +35,28 @@ def protect_together(
 ) -> Microdata:
     """Suppress more in `aggregates` (in place) until tables and microdata leak no suppressed
     cell together; return the microdata released with the final suppression."""
-    made: dict[frozenset, Microdata] = {}
+    made: dict[tuple[frozenset, frozenset], Microdata] = {}
+    pinned: set[CellId] = set()  # cells the microdata alone pinned: their records hide the period
 
     def microdata_for(status: dict[CellId, str]) -> Microdata:
-        key = frozenset(status)
+        key = (frozenset(status), frozenset(pinned))
         if key not in made:
             made[key] = build_microdata(
                 stays, salt, k=k, nationality_min_group=nationality_min_group,
-                max_suppression_share=max_suppression_share, suppressed_cells=set(status),
+                max_suppression_share=max_suppression_share, suppressed_cells=set(status), period_cells=set(pinned),
             )
         return made[key]
+
+    def escalate(cells: set[CellId]) -> bool:
+        new = {c for c in cells if c[0] in ("instroom", "uitstroom")} - pinned
+        pinned.update(new)
+        return bool(new)
 
     def evidence_for(status: dict[CellId, str]) -> MicrodataEvidence:
         microdata = microdata_for(status)
         return microdata_evidence(microdata.frame, aggregates.values, status, len(microdata.result.removed))
 
     final = protect_against_bounds(aggregates.values, aggregates.constraints, aggregates.suppression, min_cell,
-                                   evidence_for=evidence_for)
+                                   evidence_for=evidence_for, escalate=escalate)
     aggregates.resuppress(final)
     return microdata_for(final.status)

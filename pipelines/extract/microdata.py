@@ -258,6 +258,33 @@ def coordination_masks(stays: pd.DataFrame, suppressed: set[tuple]) -> dict[str,
     return {"pilot": pd.Series(hide, index=stays.index)}
 
 
+def period_masks(stays: pd.DataFrame, cells: set[tuple], suppressed: set[tuple]) -> dict[str, pd.Series]:
+    """The records whose instroom or uitstroom period must be suppressed because the microdata
+    alone pinned a suppressed cell (`coordination.protect_together`), e.g. the only quarter of a
+    year so far, or a zero that the year's records rule out. For ("instroom", pilot, quarter):
+    the pilot's in-scope stays; for ("uitstroom", pilot, quarter, category): the pilot's in-scope
+    stays that ended with that category, or with any category released as `onderdrukt` when the
+    cell's category is one of those. With their period suppressed they may lie in any quarter,
+    so none of the pilot's quarter cells is pinned by them (a `totaal` pilot matches every one)."""
+    scope = stays["in_doelgroep"].astype(bool).to_numpy()
+    pilots, categories = stays["pilot"].tolist(), stays["uitstroomcategorie"].tolist()
+    instroom = np.zeros(len(stays), dtype=bool)
+    uitstroom = np.zeros(len(stays), dtype=bool)
+    for cell in cells:
+        pilot_ok = np.array([cell[1] == TOTAL or p == cell[1] for p in pilots], dtype=bool)
+        if cell[0] == "instroom":
+            instroom |= pilot_ok
+        elif cell[0] == "uitstroom":
+            hidden = ("uitstroom", cell[1], TOTAL, cell[3]) in suppressed
+            wanted = [c is not None and not (isinstance(c, float) and pd.isna(c))
+                      and (c == cell[3] or cell[3] == TOTAL
+                           or (hidden and ("uitstroom", p, TOTAL, c) in suppressed))
+                      for p, c in zip(pilots, categories)]
+            uitstroom |= pilot_ok & np.array(wanted, dtype=bool)
+    return {"instroomperiode": pd.Series(instroom & scope, index=stays.index),
+            "uitstroomperiode": pd.Series(uitstroom & scope, index=stays.index)}
+
+
 def hide_suppressed_values(frame: pd.DataFrame, stays: pd.DataFrame, suppressed: set[tuple]) -> dict[str, int]:
     """Hide the sensitive values of the records of suppressed cells (issue 13), on the true pilot
     and scope of each record (`stays`, aligned with `frame`), whatever the microdata release:
@@ -289,13 +316,14 @@ def hide_suppressed_values(frame: pd.DataFrame, stays: pd.DataFrame, suppressed:
 
 def build_microdata(
     stays: pd.DataFrame, salt: bytes, *, k: int, nationality_min_group: int, max_suppression_share: float,
-    suppressed_cells: set[tuple] | None = None,
+    suppressed_cells: set[tuple] | None = None, period_cells: set[tuple] | None = None,
 ) -> Microdata:
     """The released microdata. `suppressed_cells`: the suppressed cells of the extract's tables;
     their records get the pilot hidden (`coordination_masks`) before the k-anonymization and the
     sensitive value hidden after it (`hide_suppressed_values`), so that counting the microdata
     cannot give a suppressed cell back."""
     suppressed_cells = suppressed_cells or set()
+    period_cells = period_cells or set()
     frame = pd.DataFrame(index=stays.index)
     frame["verblijf_pseudoniem"] = [extract_pseudonym(salt, "verblijf", key) for key in stays["verblijf_key"]]
     frame["persoon_pseudoniem"] = [extract_pseudonym(salt, "persoon", key) for key in stays["persoon_key"]]
@@ -329,13 +357,13 @@ def build_microdata(
     ]
     for q in qis:
         frame[q.column] = q.levels[0]
-    forced = coordination_masks(stays, suppressed_cells)
+    forced = {**coordination_masks(stays, suppressed_cells), **period_masks(stays, period_cells, suppressed_cells)}
     result = k_anonymize(
         frame, qis, k=k, max_suppression_share=max_suppression_share, forced=forced,
-        forced_reason="ze tellen in een onderdrukte persoonscel van monitor_peildatum (ooit_opgevangen, aanwezig "
-                      "of buiten_doelgroep van hun pilot)",
+        forced_reason="ze tellen in een onderdrukte cel die de microdata anders zouden verraden (pilot: een "
+                      "personencel van monitor_peildatum; periode: een kwartaalcel die de periode precies aanwijst)",
     )
-    hidden = {"pilot": int(forced["pilot"].sum()),
+    hidden = {**{column: int(mask.sum()) for column, mask in forced.items()},
               **hide_suppressed_values(result.frame, stays.loc[result.frame.index], suppressed_cells)}
     # Rows in the order of the random pseudonym: the order tells nothing about the source.
     result.frame = result.frame.sort_values("verblijf_pseudoniem", kind="stable").reset_index(drop=True)
