@@ -159,7 +159,10 @@ def test_microdata_rules(extract, published):
             assert value[:4] <= str(PEILDATUM.year)
     # An uitstroom period only with a category; still present: neither.
     assert frame.loc[frame["uitstroomperiode"].notna(), "uitstroomcategorie"].notna().all()
-    assert set(frame["scenario"]) <= {"vertrek", "verblijf", "geen"}
+    # `onderdrukt` (issue 13): a stay present at the peildatum whose scenario cell is suppressed.
+    assert set(frame["scenario"]) <= {"vertrek", "verblijf", "geen", "onderdrukt"}
+    hidden = frame[frame["scenario"] == "onderdrukt"]
+    assert hidden["uitstroomcategorie"].isna().all() and hidden["uitstroomperiode"].isna().all()
     assert set(frame["eerdere_vertrekprocedures"].dropna()) <= {"0", "1", "2+"}
     report = read(out, "sdc_rapport")
     assert list(report["stap"]) == list(range(1, len(report) + 1))

@@ -4,7 +4,8 @@ An extract is a folder with, per table, a Parquet and a CSV file:
 
 - `verblijven`: microdata, one row per stay started on or before the peildatum, with an
   extract-only pseudonym (HMAC with a fresh random salt that is not stored), k-anonymous (k = 5)
-  on the quasi-identifiers (see `microdata.py` and `sdc.py`);
+  on the quasi-identifiers (see `microdata.py` and `sdc.py`), coordinated with the tables'
+  suppression (`coordination.py`);
 - `monitor_peildatum`, `instroom_per_kwartaal`, `uitstroom_per_kwartaal`: aggregate tables with
   primary (cells under 10) and secondary suppression (see `aggregates.py` and `cells.py`),
   `onderdrukte_cellen` listing every suppressed cell;
@@ -15,8 +16,9 @@ version, the deliveries used).
 
 It reads only the published file (`monitor.duckdb`), never the pipeline database. The folder is
 written aside and renamed into place when complete and checked: the microdata are read back and
-checked for k-anonymity, every published aggregate cell is at least the threshold and no
-suppressed cell can be recomputed, and no file holds a forbidden column or any of the published
+checked for k-anonymity, every published aggregate cell is at least the threshold, no
+suppressed cell can be recomputed, nor recovered exactly by the attack of `audit.py` with the
+microdata as written, and no file holds a forbidden column or any of the published
 file's person and stay keys (so an extract cannot be linked back to the published file).
 """
 
@@ -37,23 +39,16 @@ import pyarrow as pa
 
 from pipelines.config import PUBLISHED_DB_NAME
 from pipelines.extract.aggregates import AggregateError, build_aggregates
+from pipelines.extract.audit import microdata_evidence, recovered_cells
 from pipelines.extract.cells import recomputable_cells
 from pipelines.extract.codebook import codebook_markdown, codebook_rows, readme
-from pipelines.extract.microdata import (
-    OUTPUT_COLUMNS,
-    QI_COLUMNS,
-    build_microdata,
-    hide_suppressed_categories,
-    read_stays,
-    released_qi_keys,
-)
-from pipelines.extract.sdc import k_anonymity_violations
+from pipelines.extract.coordination import protect_together
+from pipelines.extract.microdata import OUTPUT_COLUMNS, QI_COLUMNS, read_stays, released_qi_keys
+from pipelines.extract.sdc import MIN_CELL, K, k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish import code_version, fsync_path
 from pipelines.publish.scanner import scan_with_identifiers
 
-K = 5
-MIN_CELL = 10
 NATIONALITY_MIN_GROUP = 10
 MAX_SUPPRESSION_SHARE = 0.05
 FORMAT_VERSION = 1
@@ -164,11 +159,6 @@ def write_extract(
         stays = read_stays(con, peildatum)
         if stays.empty:
             raise ExtractError(f"geen enkel verblijf begon op of voor {peildatum}; niets om te leveren")
-        say(f"microdata: {len(stays)} verblijven, k-anonimiteit (k = {k})")
-        microdata = build_microdata(
-            stays, secrets.token_bytes(32), k=k, nationality_min_group=NATIONALITY_MIN_GROUP,
-            max_suppression_share=MAX_SUPPRESSION_SHARE,
-        )
         say(f"tabellen: celonderdrukking (drempel {min_cell})")
         try:
             aggregates = build_aggregates(con, stays, peildatum, min_cell)
@@ -177,8 +167,12 @@ def write_extract(
         published_keys = _published_keys(con)
     finally:
         con.close()
-    hidden_categories = hide_suppressed_categories(microdata.result.frame, set(aggregates.suppression.status))
-    say(f"microdata: uitstroomcategorie onderdrukt bij {hidden_categories} verblijven (cellen onderdrukt in de tabellen)")
+    say(f"microdata: {len(stays)} verblijven, k-anonimiteit (k = {k}), afgestemd op de onderdrukte cellen")
+    microdata = protect_together(
+        stays, aggregates, secrets.token_bytes(32), k=k, min_cell=min_cell,
+        nationality_min_group=NATIONALITY_MIN_GROUP, max_suppression_share=MAX_SUPPRESSION_SHARE,
+    )
+    say(f"microdata: verborgen voor onderdrukte cellen: {microdata.hidden}")
 
     is_demo = bool(publication["is_demo"]) or is_demo_mode(demo) or key == DEMO_KEY.encode("utf-8")
     result = microdata.result
@@ -226,7 +220,7 @@ def write_extract(
         ), encoding="utf-8")
 
         say("controleren: k-anonimiteit, celdrempel, terugrekenbaarheid, sleutels en kolomnamen")
-        _check(temp, k, min_cell, aggregates, published_keys)
+        _check(temp, k, min_cell, aggregates, published_keys, len(result.removed))
 
         manifest = Manifest(
             path=out_dir,
@@ -264,6 +258,7 @@ def write_extract(
                 "records_verwijderd": len(result.removed),
                 "cellen_primair_onderdrukt": aggregates.suppression.primary,
                 "cellen_secundair_onderdrukt": aggregates.suppression.secondary,
+                "microdata_verborgen_voor_onderdrukte_cellen": microdata.hidden,
             },
         )
         (temp / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n",
@@ -325,11 +320,12 @@ def _level_names(microdata) -> dict[str, str]:
         "dagen_in_lvv_klasse": [n for n, _ in md.DAYS_LEVELS] + [md.NOT_RELEASED],
         "leeftijdsklasse": [n for n, _ in md.AGE_LEVELS] + [md.NOT_RELEASED],
         "nationaliteitsgroep": md.NATIONALITY_LEVELS, "geslacht": ["M / V / X"], "pilot": ["pilot"],
+        "in_doelgroep": ["ja / nee"],
     }
     return {q: names[q][level] for q, level in microdata.result.levels.items()}
 
 
-def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict[str, str]) -> None:
+def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict[str, str], removed: int) -> None:
     problems: list[str] = []
     con = duckdb.connect()
     try:
@@ -355,9 +351,20 @@ def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict
                 problems.append(f"monitor_peildatum.{column}: zichtbare cel onder {min_cell}")
     finally:
         con.close()
-    exposed = recomputable_cells(aggregates.values, aggregates.constraints, set(aggregates.suppression.status))
+    status = aggregates.suppression.status
+    exposed = recomputable_cells(aggregates.values, aggregates.constraints, set(status))
     if exposed:
         problems.append(f"{len(exposed)} onderdrukte cellen zijn terug te rekenen")
+    # The attack of audit.py once more, on the microdata as written (Parquet).
+    con = duckdb.connect()
+    try:
+        written = con.execute(f"SELECT * FROM read_parquet('{folder / 'verblijven.parquet'}')").fetchdf()
+    finally:
+        con.close()
+    evidence = microdata_evidence(written, aggregates.values, status, removed)
+    recovered = recovered_cells(aggregates.values, aggregates.constraints, status, min_cell, evidence)
+    if recovered:
+        problems.append(f"{len(recovered)} onderdrukte cellen zijn met de microdata exact terug te vinden")
     findings = scan_with_identifiers([folder], published_keys)
     if findings:
         problems.append("gevonden: " + "; ".join(str(f).replace(str(folder) + "/", "") for f in findings[:5]))

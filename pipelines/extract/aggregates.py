@@ -29,15 +29,11 @@ import pandas as pd
 
 from pipelines.extract.audit import protect_against_bounds
 from pipelines.extract.cells import CellId, Constraint, SuppressionResult, suppress_cells
+from pipelines.report.labels import MONITOR_KOLOMMEN, UITSTROOMCATEGORIEEN
 
-CATEGORIES = [
-    "bestendig_verblijf", "terugkeer", "doormigratie", "asielaanvraag_azc", "uitstel_art64", "mob",
-    "terug_bbb", "gedwongen_beeindigd", "onbevestigd", "overig",
-]
-MONITOR_COUNTS = [
-    "ooit_opgevangen", "aanwezig", *CATEGORIES, "bestendig_totaal", "scenario_vertrek", "scenario_verblijf",
-    "scenario_geen", "mrt_besproken", "buiten_doelgroep",
-]
+# The monitor's columns and outflow categories, as pipelines/report/labels.py declares them.
+CATEGORIES = list(UITSTROOMCATEGORIEEN)
+MONITOR_COUNTS = [column for column in MONITOR_KOLOMMEN if column != "capaciteit"]  # the counts of people/stays
 TOTAL = "totaal"
 
 
@@ -54,6 +50,13 @@ class Aggregates:
     constraints: list[Constraint]
     suppression: SuppressionResult | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    monitor_rows: list[dict] = field(default_factory=list)
+    bron_of: dict[str, str] = field(default_factory=dict)
+
+    def resuppress(self, suppression: SuppressionResult) -> None:
+        """Take a stronger suppression (the extract's audit against the microdata) and rebuild the tables."""
+        self.suppression = suppression
+        self.tables = _tables(self, self.monitor_rows, self.bron_of)
 
 
 def quarter_label(d: date) -> str:
@@ -174,7 +177,7 @@ def build_aggregates(con: duckdb.DuckDBPyConnection, stays: pd.DataFrame, peilda
         constraints.append(Constraint(monitor_cell(TOTAL, column), tuple(monitor_cell(b, column) for b in bronnen),
                                       f"monitor {column}: totaal over pilots"))
 
-    aggregates = Aggregates(peildatum, pilots, quarters, values, constraints)
+    aggregates = Aggregates(peildatum, pilots, quarters, values, constraints, monitor_rows=monitor, bron_of=bron_of)
     # Linear protection first, then against the bounds of the public rule "suppressed means 1–9".
     aggregates.suppression = protect_against_bounds(values, constraints, suppress_cells(values, constraints, min_cell), min_cell)
     aggregates.tables = _tables(aggregates, monitor, bron_of)

@@ -9,10 +9,7 @@ from pipelines.extract.aggregates import CATEGORIES, MONITOR_COUNTS
 from pipelines.extract.sdc import KAnonymityResult
 from pipelines.pilots import pilot_bronnen
 
-CATEGORY_CODES = (
-    "bestendig_verblijf, terugkeer, doormigratie, asielaanvraag_azc, uitstel_art64, mob, terug_bbb, "
-    "gedwongen_beeindigd, onbevestigd, overig"
-)
+CATEGORY_CODES = ", ".join(CATEGORIES)
 PILOT_CODES = ", ".join(pilot_bronnen())
 MONITOR_MEANING = {
     "ooit_opgevangen": "unieke personen in de doelgroep met een verblijf dat op of voor de peildatum begon",
@@ -41,7 +38,9 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
          "Pseudoniem van de persoon (zelfde persoon = zelfde pseudoniem binnen dit extract).", "16 hexadecimale tekens",
          "HMAC-SHA256 van marts.dim_persoon.persoon_key", "Als verblijf_pseudoniem."),
         ("verblijven", "pilot", "VARCHAR", "De pilotgemeente van het verblijf.", PILOT_CODES,
-         "marts.fct_monitor_verblijven.bron", sdc + " Alleen als allerlaatste stap leeg gemaakt."),
+         "marts.fct_monitor_verblijven.bron", sdc + " Alleen als allerlaatste stap leeg gemaakt, of vooraf bij "
+         "de records van een onderdrukte personencel van monitor_peildatum (ooit_opgevangen, aanwezig, "
+         "buiten_doelgroep)."),
         ("verblijven", "leeftijdsklasse", "VARCHAR", "Leeftijd bij instroom, in klassen.",
          "5 jaar: <18, 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50-59, 60+; 4 klassen: <25, 25-34, 35-49, 50+; "
          "2 klassen: <35, 35+", "marts.fct_instroom.leeftijd_bij_instroom",
@@ -71,8 +70,9 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
          "dus ook hier (anders is de cel uit de microdata na te tellen)."),
         ("verblijven", "scenario", "VARCHAR",
          "Begeleidingsscenario dat gold op de peildatum, of bij uitstroom als het verblijf eerder eindigde.",
-         "vertrek, verblijf, geen", "marts.fct_monitor_gebeurtenissen (laatste SCENARIO_*-gebeurtenis)",
-         "geen: nog geen scenario vastgelegd. Gevoelig kenmerk: niet gegeneraliseerd."),
+         "vertrek, verblijf, geen, onderdrukt", "marts.fct_monitor_gebeurtenissen (laatste SCENARIO_*-gebeurtenis)",
+         "geen: nog geen scenario vastgelegd. Gevoelig kenmerk: niet gegeneraliseerd. onderdrukt: het verblijf "
+         "liep op de peildatum en de scenariocel van zijn pilot (of landelijk) is in monitor_peildatum onderdrukt."),
         ("verblijven", "eerdere_vertrekprocedures", "VARCHAR",
          "Aantal DT&V-vertrekzaken van de persoon die begonnen vóór de eerste instroom, in klassen.", "0, 1, 2+",
          "marts.dim_persoon.eerdere_vertrekprocedures",
@@ -86,7 +86,9 @@ def codebook_rows(result: KAnonymityResult, level_names: dict[str, str], k: int,
         ("verblijven", "in_doelgroep", "BOOLEAN",
          "Hoort het verblijf bij de doelgroep van de monitor (MONITOR.md: niet GEZIN, EU_BURGER, zware "
          "maatregel, Dublinclaim, rijksopvang of geen regiobinding)?", "true, false",
-         "marts.fct_monitor_verblijven.in_doelgroep", "De monitorcijfers tellen alleen in_doelgroep = true."),
+         "marts.fct_monitor_verblijven.in_doelgroep",
+         "De monitorcijfers tellen alleen in_doelgroep = true. " + sdc
+         + " Leeg: onderdrukt (het verblijf kan in of buiten de doelgroep vallen)."),
     ]
     for column in ["peildatum", "gemeente", "capaciteit", *MONITOR_COUNTS]:
         if column == "peildatum":
@@ -210,7 +212,9 @@ dezelfde persoon hebben hetzelfde persoon_pseudoniem.
 ## Bescherming van de microdata (k-anonimiteit, k = {k})
 
 Quasi-identificatoren (wat een buitenstaander van iemand kan weten): pilot, leeftijdsklasse,
-geslacht, nationaliteitsgroep, instroomperiode, uitstroomperiode en dagen_in_lvv_klasse.
+geslacht, nationaliteitsgroep, instroomperiode, uitstroomperiode, dagen_in_lvv_klasse en
+in_doelgroep (dat volgt uit zichtbare feiten: een gezin, een EU-nationaliteit, een lopende
+asielaanvraag, een maatregel).
 Elke combinatie van hun waarden komt minstens {k} keer voor. Eerst is er gegeneraliseerd (voor
 alle records dezelfde precisie), daarna zijn bij de records die dan nog te herkenbaar waren
 kenmerken leeg gemaakt, en pas als laatste zouden records weggelaten worden.
@@ -224,9 +228,11 @@ Stappen ({records_in} records in, {records_out} uit):
 {steps}
 
 Een lege uitstroomperiode met een gevulde uitstroomcategorie betekent: uitgestroomd, periode
-onderdrukt. Een lege pilot, leeftijdsklasse enz. bij enkele records betekent: onderdrukt.
-Uitstroomcategorie, scenario, eerdere_vertrekprocedures en in_doelgroep zijn de gevoelige
-kenmerken: die zijn niet veranderd.
+onderdrukt. Een lege pilot, leeftijdsklasse, in_doelgroep enz. bij enkele records betekent:
+onderdrukt. Uitstroomcategorie, scenario en eerdere_vertrekprocedures zijn de gevoelige
+kenmerken: die zijn niet gegeneraliseerd, alleen `onderdrukt` waar de tabellen de cel onderdrukken.
+De pilot is ook leeg bij de records van een onderdrukte personencel van de monitortabel
+(ooit_opgevangen, aanwezig of buiten_doelgroep van hun pilot).
 
 ## Bescherming van de tabellen
 
@@ -237,10 +243,12 @@ cel terug te rekenen is uit de totalen van rijen, kolommen en de verbanden tusse
 zijn samen beschermd: de uitstroomtotalen per pilot zijn dezelfde cellen als de uitstroomkolommen
 van de monitortabel.
 
-De tabellen zijn zo beschermd dat ze op zichzelf gepubliceerd kunnen worden. Uit de microdata
-zijn sommige onderdrukte cellen wel (ongeveer) na te tellen: publiceer daarom alleen tabellen uit
-dit pakket zoals ze zijn, of pas op eigen tabellen dezelfde regels toe (geen cel onder {min_cell},
-met aanvullende onderdrukking).
+De tabellen en de microdata zijn samen beschermd: geen onderdrukte cel is exact terug te vinden,
+niet uit de tabellen (ook niet met de regel "onderdrukt betekent 1 t/m 9") en niet door de
+microdata na te tellen (gecontroleerd met een exacte intervalaudit, lineair programmeren).
+Binnen grenzen blijven ze wel te schatten: publiceer daarom alleen tabellen uit dit pakket zoals
+ze zijn, of pas op eigen tabellen dezelfde regels toe (geen cel onder {min_cell}, met aanvullende
+onderdrukking).
 
 ## Gebruik
 

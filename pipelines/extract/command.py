@@ -19,7 +19,7 @@ Write an evaluation extract for the WODC at a peildatum, reading ONLY the publis
 
   verblijven               microdata: one row per stay started on or before the peildatum,
                            with an extract-only pseudonym, k-anonymous (k = 5) on pilot, age
-                           band, sex, nationality group, instroom and uitstroom period, days
+                           band, sex, nationality group, instroom/uitstroom period, days, in_doelgroep
   monitor_peildatum        the monitor table at the peildatum      }} cells under 10 suppressed,
   instroom_per_kwartaal    instroom per pilot x quarter            }} plus complementary
   uitstroom_per_kwartaal   uitstroom per pilot x quarter x category}} suppression

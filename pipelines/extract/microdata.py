@@ -13,17 +13,19 @@ Read from the published file only (`monitor.duckdb`, schema `marts`), in the new
 - the person's departure procedures before the first instroom (`marts.dim_persoon`), banded.
 
 Then the disclosure control of `sdc.k_anonymize` on the quasi-identifiers (pilot, age band, sex,
-nationality group, instroom period, uitstroom period, days in the LVV).
+nationality group, instroom period, uitstroom period, days in the LVV, in the target group), with
+the records of suppressed table cells hidden first (`coordination_masks`, `hide_suppressed_values`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.extract.regions import OVERIG, region_of
@@ -168,9 +170,16 @@ def nationality_levels(nationalities: pd.Series, min_group: int) -> list[pd.Seri
 
 # The microdata ------------------------------------------------------------------------------
 
+# Why these eight (docs/privacy.md, "The quasi-identifiers"): each is a fact about the person or
+# the stay that people around them can know (the shelter, the municipality, neighbours,
+# family): where they stayed, how old they are, sex, nationality, when they came and left, how
+# long they stayed, and whether they belong to the target group (it follows from visible facts:
+# a family, an EU nationality, a pending asylum claim, a measure; issue 13 measured a class of 1
+# with it). uitstroomcategorie, scenario and eerdere_vertrekprocedures are what the research is
+# about (sensitive attributes): never generalized, only hidden where the tables suppress them.
 QI_COLUMNS = [
     "pilot", "leeftijdsklasse", "geslacht", "nationaliteitsgroep", "instroomperiode", "uitstroomperiode",
-    "dagen_in_lvv_klasse",
+    "dagen_in_lvv_klasse", "in_doelgroep",
 ]
 OUTPUT_COLUMNS = [
     "verblijf_pseudoniem", "persoon_pseudoniem", "pilot", "leeftijdsklasse", "geslacht", "nationaliteitsgroep",
@@ -185,6 +194,7 @@ ENDED_SUPPRESSED = "uitgestroomd, periode onderdrukt"
 class Microdata:
     result: KAnonymityResult
     base: pd.DataFrame  # before disclosure control (never written): for consistency checks
+    hidden: dict[str, int] = field(default_factory=dict)  # records per column hidden for suppressed cells
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -219,29 +229,101 @@ def released_qi_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 CATEGORY_SUPPRESSED = "onderdrukt"
+SCENARIO_SUPPRESSED = "onderdrukt"
+TOTAL = "totaal"
+# Person counts of the monitor table whose records get their pilot hidden when the cell is
+# suppressed (`coordination_masks`).
+PILOT_HIDING_CELLS = ("ooit_opgevangen", "aanwezig", "buiten_doelgroep")
 
 
-def hide_suppressed_categories(frame: pd.DataFrame, suppressed: set[tuple]) -> int:
-    """Replace the uitstroomcategorie of in-scope records whose pilot × category cell of the
-    uitstroom table is suppressed by `onderdrukt` (issue 13).
+def _in(cells: set[tuple], keys) -> pd.Series:
+    return pd.Series([key in cells for key in keys], dtype=bool)
+
+
+def coordination_masks(stays: pd.DataFrame, suppressed: set[tuple]) -> dict[str, pd.Series]:
+    """The records whose pilot must be hidden because they count in a suppressed person cell of
+    the monitor table: `ooit_opgevangen` (in scope), `aanwezig` (in scope, present) or
+    `buiten_doelgroep` (out of scope) of their pilot (issue 13).
+
+    Why: the microdata count those cells by pilot (distinct `persoon_pseudoniem`), so the issue's
+    attack (`in_doelgroep = false` per pilot) gave back every suppressed `buiten_doelgroep` cell.
+    With the pilot hidden, the records of the suppressed pilots count together: their sum, which
+    the tables' totals give already."""
+    scope = stays["in_doelgroep"].astype(bool).to_numpy()
+    present = scope & stays["uitstroomdatum"].isna().to_numpy()
+    pilots = stays["pilot"].tolist()
+    hide = np.zeros(len(stays), dtype=bool)
+    for column, rows in (("ooit_opgevangen", scope), ("aanwezig", present), ("buiten_doelgroep", ~scope)):
+        hide |= rows & _in(suppressed, [("monitor", p, column) for p in pilots]).to_numpy()
+    return {"pilot": pd.Series(hide, index=stays.index)}
+
+
+def period_masks(stays: pd.DataFrame, cells: set[tuple], suppressed: set[tuple]) -> dict[str, pd.Series]:
+    """The records whose instroom or uitstroom period must be suppressed because the microdata
+    alone pinned a suppressed cell (`coordination.protect_together`), e.g. the only quarter of a
+    year so far, or a zero that the year's records rule out. For ("instroom", pilot, quarter):
+    the pilot's in-scope stays; for ("uitstroom", pilot, quarter, category): the pilot's in-scope
+    stays that ended with that category, or with any category released as `onderdrukt` when the
+    cell's category is one of those. With their period suppressed they may lie in any quarter,
+    so none of the pilot's quarter cells is pinned by them (a `totaal` pilot matches every one)."""
+    scope = stays["in_doelgroep"].astype(bool).to_numpy()
+    pilots, categories = stays["pilot"].tolist(), stays["uitstroomcategorie"].tolist()
+    instroom = np.zeros(len(stays), dtype=bool)
+    uitstroom = np.zeros(len(stays), dtype=bool)
+    for cell in cells:
+        pilot_ok = np.array([cell[1] == TOTAL or p == cell[1] for p in pilots], dtype=bool)
+        if cell[0] == "instroom":
+            instroom |= pilot_ok
+        elif cell[0] == "uitstroom":
+            hidden = ("uitstroom", cell[1], TOTAL, cell[3]) in suppressed
+            wanted = [c is not None and not (isinstance(c, float) and pd.isna(c))
+                      and (c == cell[3] or cell[3] == TOTAL
+                           or (hidden and ("uitstroom", p, TOTAL, c) in suppressed))
+                      for p, c in zip(pilots, categories)]
+            uitstroom |= pilot_ok & np.array(wanted, dtype=bool)
+    return {"instroomperiode": pd.Series(instroom & scope, index=stays.index),
+            "uitstroomperiode": pd.Series(uitstroom & scope, index=stays.index)}
+
+
+def hide_suppressed_values(frame: pd.DataFrame, stays: pd.DataFrame, suppressed: set[tuple]) -> dict[str, int]:
+    """Hide the sensitive values of the records of suppressed cells (issue 13), on the true pilot
+    and scope of each record (`stays`, aligned with `frame`), whatever the microdata release:
+
+    - `uitstroomcategorie` → `onderdrukt` for an in-scope stay whose pilot × category cell of the
+      uitstroom table (= the monitor's outflow column) is suppressed;
+    - `scenario` → `onderdrukt` for an in-scope stay present at the peildatum whose pilot (or
+      national) scenario cell of the monitor table is suppressed.
 
     Why: counting the microdata by pilot × uitstroomcategorie gave back 34 of the 592 suppressed
-    cells of the demo extract exactly (pipelines/extract/audit.py). With the category hidden for
-    every record of a suppressed cell (primary and secondary), the microdata add nothing the
-    tables do not already say: the records of a pilot with `onderdrukt` are the sum of its
-    suppressed categories, which the tables give already. Returns the number of records changed."""
-    scope = frame["in_doelgroep"].astype(bool)
-    hit = pd.Series(
-        [("uitstroom", p, "totaal", c) in suppressed for p, c in zip(frame["pilot"], frame["uitstroomcategorie"])],
-        index=frame.index,
-    ) & scope & frame["uitstroomcategorie"].notna()
-    frame.loc[hit, "uitstroomcategorie"] = CATEGORY_SUPPRESSED
-    return int(hit.sum())
+    cells of the test extract exactly, and the scenario cells can be counted the same way. With the
+    value hidden for every record of a suppressed cell (primary and secondary), the records with
+    `onderdrukt` per pilot are the sum of its suppressed cells, which the tables give already.
+    Returns the number of records changed per column."""
+    scope = stays["in_doelgroep"].astype(bool).to_numpy()
+    pilots, categories, scenarios = stays["pilot"].tolist(), stays["uitstroomcategorie"].tolist(), stays["scenario"].tolist()
+    has_category = stays["uitstroomcategorie"].notna().to_numpy()
+    category_cells = [("uitstroom", p, TOTAL, c) for p, c in zip(pilots, categories)]
+    category_hit = scope & has_category & _in(suppressed, category_cells).to_numpy()
+    present = scope & stays["uitstroomdatum"].isna().to_numpy()
+    scenario_hit = present & (
+        _in(suppressed, [("monitor", p, f"scenario_{s}") for p, s in zip(pilots, scenarios)]).to_numpy()
+        | _in(suppressed, [("monitor", TOTAL, f"scenario_{s}") for s in scenarios]).to_numpy()
+    )
+    frame.loc[category_hit, "uitstroomcategorie"] = CATEGORY_SUPPRESSED
+    frame.loc[scenario_hit, "scenario"] = SCENARIO_SUPPRESSED
+    return {"uitstroomcategorie": int(category_hit.sum()), "scenario": int(scenario_hit.sum())}
 
 
 def build_microdata(
-    stays: pd.DataFrame, salt: bytes, *, k: int, nationality_min_group: int, max_suppression_share: float
+    stays: pd.DataFrame, salt: bytes, *, k: int, nationality_min_group: int, max_suppression_share: float,
+    suppressed_cells: set[tuple] | None = None, period_cells: set[tuple] | None = None,
 ) -> Microdata:
+    """The released microdata. `suppressed_cells`: the suppressed cells of the extract's tables;
+    their records get the pilot hidden (`coordination_masks`) before the k-anonymization and the
+    sensitive value hidden after it (`hide_suppressed_values`), so that counting the microdata
+    cannot give a suppressed cell back."""
+    suppressed_cells = suppressed_cells or set()
+    period_cells = period_cells or set()
     frame = pd.DataFrame(index=stays.index)
     frame["verblijf_pseudoniem"] = [extract_pseudonym(salt, "verblijf", key) for key in stays["verblijf_key"]]
     frame["persoon_pseudoniem"] = [extract_pseudonym(salt, "persoon", key) for key in stays["persoon_key"]]
@@ -271,10 +353,18 @@ def build_microdata(
                         NATIONALITY_LEVELS, weight=WEIGHTS["nationaliteitsgroep"]),
         QuasiIdentifier("geslacht", [stays["geslacht"].astype(object)], ["M / V / X"]),
         QuasiIdentifier("pilot", [stays["pilot"].astype(object)], ["pilot"], suppress_last=True),
+        QuasiIdentifier("in_doelgroep", [stays["in_doelgroep"].astype(bool).astype(object)], ["ja / nee"]),
     ]
     for q in qis:
         frame[q.column] = q.levels[0]
-    result = k_anonymize(frame, qis, k=k, max_suppression_share=max_suppression_share)
+    forced = {**coordination_masks(stays, suppressed_cells), **period_masks(stays, period_cells, suppressed_cells)}
+    result = k_anonymize(
+        frame, qis, k=k, max_suppression_share=max_suppression_share, forced=forced,
+        forced_reason="ze tellen in een onderdrukte cel die de microdata anders zouden verraden (pilot: een "
+                      "personencel van monitor_peildatum; periode: een kwartaalcel die de periode precies aanwijst)",
+    )
+    hidden = {**{column: int(mask.sum()) for column, mask in forced.items()},
+              **hide_suppressed_values(result.frame, stays.loc[result.frame.index], suppressed_cells)}
     # Rows in the order of the random pseudonym: the order tells nothing about the source.
     result.frame = result.frame.sort_values("verblijf_pseudoniem", kind="stable").reset_index(drop=True)
-    return Microdata(result=result, base=stays)
+    return Microdata(result=result, base=stays, hidden=hidden)

@@ -32,6 +32,12 @@ import pandas as pd
 SUPPRESSED = "*"
 MISSING = "<leeg>"
 
+# The two disclosure-control parameters of an extract, defined here once (issue 14): every
+# record shares its quasi-identifier values with at least K-1 others, and no published
+# aggregate cell is below MIN_CELL. `write_extract` accepts only stricter values.
+K = 5
+MIN_CELL = 10
+
 
 @dataclass
 class QuasiIdentifier:
@@ -138,21 +144,34 @@ def class_sizes(keys: pd.DataFrame) -> pd.Series:
 
 
 def k_anonymize(
-    frame: pd.DataFrame, qis: list[QuasiIdentifier], k: int, max_suppression_share: float
+    frame: pd.DataFrame, qis: list[QuasiIdentifier], k: int, max_suppression_share: float,
+    forced: dict[str, pd.Series] | None = None, forced_reason: str = "",
 ) -> KAnonymityResult:
-    """Make `frame` k-anonymous on the QIs (see the module docstring). `frame` is not changed."""
+    """Make `frame` k-anonymous on the QIs (see the module docstring). `frame` is not changed.
+
+    `forced` (QI column → boolean Series on the frame's index): cells that must be suppressed
+    whatever k needs, e.g. the pilot of records that count in a suppressed cell of the
+    aggregate tables (`microdata.coordination_masks`). They are suppressed before the search, so
+    the generalization and the local suppression are chosen with them in place and k holds on
+    the result; the step is reported with `forced_reason`."""
     index = frame.index
     n = len(frame)
     encoded = _Encoded(qis)
     budget = int(max_suppression_share * n)
     start = [0] * len(qis)
     violating_at_start = int((encoded.sizes(start) < k).sum())
+    pre = [
+        (forced[q.column].reindex(index, fill_value=False).to_numpy(dtype=bool) if forced and q.column in forced
+         else np.zeros(n, dtype=bool))
+        for q in qis
+    ]
+    pre_arg = pre if any(m.any() for m in pre) else None
 
     # 1. Global generalization: the least loss within the budget.
     best: tuple | None = None
     fallback: tuple | None = None
     for combo in itertools.product(*[range(len(q.levels)) for q in qis]):
-        violators = int((encoded.sizes(list(combo)) < k).sum())
+        violators = int((encoded.sizes(list(combo), pre_arg) < k).sum())
         loss = sum(q.loss(level) for q, level in zip(qis, combo))
         if violators <= budget and (best is None or (loss, violators) < (best[0], best[1])):
             best = (loss, violators, combo)
@@ -162,7 +181,7 @@ def k_anonymize(
     levels = {q.column: level for q, level in zip(qis, chosen)}
 
     steps: list[SdcStep] = []
-    violators_now = int((encoded.sizes(chosen) < k).sum()) if n else 0
+    violators_now = int((encoded.sizes(chosen, pre_arg) < k).sum()) if n else 0
     for q, level in zip(qis, chosen):
         if level == 0:
             continue
@@ -175,9 +194,18 @@ def k_anonymize(
             f"({changed} waarden veranderd)",
         ))
 
-    # 2. Local suppression, one more QI per round for the records still violating k.
-    suppressed = [np.zeros(n, dtype=bool) for _ in qis]
-    active = encoded.sizes(chosen) < k if n else np.zeros(0, dtype=bool)
+    # 2. Local suppression, one more QI per round for the records still violating k (after the
+    #    forced cells, which come first).
+    suppressed = [m.copy() for m in pre]
+    for i, q in enumerate(qis):
+        if pre[i].any():
+            has_value = pd.notna(q.levels[chosen[i]].to_numpy())
+            cells = int((pre[i] & has_value).sum())
+            steps.append(SdcStep(
+                len(steps) + 1, "onderdrukking", q.column, q.level_names[chosen[i]], "leeg", int(pre[i].sum()), cells,
+                violators_now, f"{q.column} leeg gemaakt bij {int(pre[i].sum())} records: {forced_reason}",
+            ))
+    active = encoded.sizes(chosen, suppressed) < k if n else np.zeros(0, dtype=bool)
     done: list[int] = []
     while active.any():
         # A QI that has one value for every record (e.g. at the root of its hierarchy) tells
@@ -240,5 +268,5 @@ def k_anonymity_violations(keys: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 __all__ = [
-    "KAnonymityResult", "QuasiIdentifier", "SdcStep", "class_sizes", "k_anonymity_violations", "k_anonymize",
+    "K", "MIN_CELL", "KAnonymityResult", "QuasiIdentifier", "SdcStep", "class_sizes", "k_anonymity_violations", "k_anonymize",
 ]
