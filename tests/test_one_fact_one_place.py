@@ -346,3 +346,28 @@ def test_no_literal_list_of_the_outflow_categories_in_the_python_code():
     ]
     assert copies == []
     assert pattern.search('CATEGORIES = ["' + '", "'.join(UITSTROOMCATEGORIEEN) + '"]'), "the pattern finds a copy"
+
+
+# --- k and the cell threshold: defined once in pipelines/extract/sdc.py. The help text of
+# `lvv-monitor extract` states them too, as text (importing sdc.py would load pandas for every
+# command line), so it is checked here instead. ---
+
+def test_k_and_the_cell_threshold_are_assigned_only_in_sdc():
+    sdc = ROOT / "pipelines" / "extract" / "sdc.py"
+    copies = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "pipelines").rglob("*.py")) if path != sdc
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name) and target.id in {"K", "MIN_CELL"}
+    ]
+    assert copies == []
+
+
+def test_the_extract_help_states_k_and_the_cell_threshold():
+    from pipelines.extract.command import DESCRIPTION
+    from pipelines.extract.sdc import MIN_CELL, K
+
+    assert f"(k = {K})" in DESCRIPTION
+    assert f"cells under {MIN_CELL} suppressed" in DESCRIPTION
