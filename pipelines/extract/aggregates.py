@@ -28,13 +28,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.extract.audit import protect_against_bounds
-from pipelines.extract.cells import CellId, Constraint, SuppressionResult, suppress_cells
+from pipelines.extract.cells import TOTAL, CellId, Constraint, SuppressionResult, suppress_cells
 from pipelines.report.labels import MONITOR_KOLOMMEN, UITSTROOMCATEGORIEEN
 
 # The monitor's columns and outflow categories, as pipelines/report/labels.py declares them.
 CATEGORIES = list(UITSTROOMCATEGORIEEN)
 MONITOR_COUNTS = [column for column in MONITOR_KOLOMMEN if column != "capaciteit"]  # the counts of people/stays
-TOTAL = "totaal"
 
 
 class AggregateError(RuntimeError):

@@ -41,9 +41,8 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from pipelines.extract.cells import CellId, Constraint, SuppressionResult, suppress_cells
+from pipelines.extract.cells import TOTAL, CellId, Constraint, SuppressionResult, suppress_cells
 
-TOTAL = "totaal"
 HIDDEN = "onderdrukt"
 SCENARIOS = ("vertrek", "verblijf", "geen")
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 CellId = tuple
+# The margin of every table: a pilot, quarter or category of "totaal" is the sum over that dimension.
+TOTAL = "totaal"
 
 
 @dataclass(frozen=True)

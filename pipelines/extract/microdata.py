@@ -28,6 +28,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.extract.cells import TOTAL
 from pipelines.extract.regions import OVERIG, region_of
 from pipelines.extract.sdc import KAnonymityResult, QuasiIdentifier, k_anonymize
 
@@ -230,7 +231,6 @@ def released_qi_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 CATEGORY_SUPPRESSED = "onderdrukt"
 SCENARIO_SUPPRESSED = "onderdrukt"
-TOTAL = "totaal"
 # Person counts of the monitor table whose records get their pilot hidden when the cell is
 # suppressed (`coordination_masks`).
 PILOT_HIDING_CELLS = ("ooit_opgevangen", "aanwezig", "buiten_doelgroep")
