@@ -106,10 +106,9 @@ def code_digest(landing: Path, warehouse: Path, demo: bool | None = None) -> str
     from pipelines.linkage.run import decisions_path
     from pipelines.pseudonym import is_demo_mode
 
-    digest = hashlib.sha256(project_digest().encode())
-    settings = _figure_settings()
-    settings.append(("demo", str(is_demo_mode(demo))))
-    digest.update(json.dumps([str(landing.resolve()), str(warehouse.resolve()), settings, _key_mark(demo)]).encode())
+    digest = hashlib.sha256(project_digest().encode())  # the code, the versions and the settings
+    demo_mode = ("demo", str(is_demo_mode(demo)))
+    digest.update(json.dumps([str(landing.resolve()), str(warehouse.resolve()), demo_mode, _key_mark(demo)]).encode())
     decisions = decisions_path(warehouse)
     digest.update(decisions.read_bytes() if decisions.is_file() else b"-")
     return digest.hexdigest()
