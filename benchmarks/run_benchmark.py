@@ -31,10 +31,7 @@ RATIO_TARGETS = {100: 8.0}  # job / floor, median wall times
 
 
 def _measure(scale: int, seed: int, workdir: str, queue: multiprocessing.Queue) -> None:
-    import logging
-
-    logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())  # figures only, no run chatter
-    logging.getLogger("lvv_monitor").propagate = False
+    _silence_run_logs()
     started = time.monotonic()
     from pipelines.config import pipeline_db_path
     from pipelines.demo import write_demo_feeds
@@ -130,17 +127,28 @@ def _in_fresh_process(target, *args) -> dict:
     return result
 
 
-def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
-    """The next night with nothing new, in a fresh process as the timer starts it: no rebuild."""
+def _silence_run_logs() -> None:
+    """Figures only: no run chatter from the job's progress logger."""
     import logging
 
     logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())
     logging.getLogger("lvv_monitor").propagate = False
+
+
+def _next_night(workdir: str, force: bool):
+    """A later `run` on the landing and warehouse the first night left, in this fresh process, timed
+    from before its imports (as a timer starts it): (seconds, outcome)."""
+    _silence_run_logs()
     started = time.monotonic()
     from pipelines.runner import run_monitor
 
-    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", demo=True)
-    quiet_night_s = time.monotonic() - started
+    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", force=force, demo=True)
+    return time.monotonic() - started, outcome
+
+
+def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
+    """The next night with nothing new: no rebuild."""
+    quiet_night_s, outcome = _next_night(workdir, force=False)
     # What the checks of a rebuilding night pay on top, measured here where nothing imported it yet.
     before = time.monotonic()
     import great_expectations  # noqa: F401
@@ -152,15 +160,8 @@ def _quiet_night(workdir: str, queue: multiprocessing.Queue) -> None:
 def _rebuilding_night(workdir: str, queue: multiprocessing.Queue) -> None:
     """A later night that rebuilds (`run --force`) on the warehouse as the first night left it: what
     a night with new deliveries costs once the warehouse exists (dbt's parse and the docs site kept)."""
-    import logging
-
-    logging.getLogger("lvv_monitor").addHandler(logging.NullHandler())
-    logging.getLogger("lvv_monitor").propagate = False
-    started = time.monotonic()
-    from pipelines.runner import run_monitor
-
-    outcome = run_monitor(Path(workdir) / "landing", Path(workdir) / "warehouse", force=True, demo=True)
-    queue.put({"rebuild_night_s": time.monotonic() - started, "rebuild_night_ok": outcome.success,
+    seconds, outcome = _next_night(workdir, force=True)
+    queue.put({"rebuild_night_s": seconds, "rebuild_night_ok": outcome.success,
                "rebuild_night_steps": outcome.step_seconds})
 
 
