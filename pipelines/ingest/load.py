@@ -104,7 +104,7 @@ class _Arrival:
     """One file of the landing folder, read and judged, waiting for its batch to be written."""
 
     candidate: Candidate
-    data: bytes
+    size: int  # bytes of the file; the bytes themselves are dropped once read (peak memory)
     sha: str
     unchanged: bool = False
     rejection: str | None = None
@@ -124,7 +124,7 @@ def _arrive(con: duckdb.DuckDBPyConnection, candidate: Candidate) -> _Arrival:
     this file with the error as its reason; it never stops the other files or the night.
     """
     data, unreadable = read_delivery_bytes(candidate)
-    arrival = _Arrival(candidate, data, sha256_hex(data))
+    arrival = _Arrival(candidate, len(data), sha256_hex(data))
     if already_received(con, candidate.relative_path, arrival.sha):
         arrival.unchanged = True
         return arrival
@@ -275,7 +275,7 @@ def _write_batch(
                 continue
             if arrival.rejection is not None:
                 report = DeliveryReport(candidate.relative_path, REJECTED, reason=arrival.rejection, delivery_id=ids[index])
-                insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report)
+                insert_delivery(con, candidate, ids[index], arrival.sha, arrival.size, received_at, report)
             else:
                 read = arrival.read
                 quarantined = len(failed.get(index, []))
@@ -286,12 +286,13 @@ def _write_batch(
                 )
                 if arrival.extra:
                     _store_extra_values(con, ids[index], candidate.file_name, arrival.header, arrival.extra, read)
-                insert_delivery(con, candidate, ids[index], arrival.sha, len(arrival.data), received_at, report, read)
+                insert_delivery(con, candidate, ids[index], arrival.sha, arrival.size, received_at, report, read)
             reports.append(report)
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    con.execute("DROP TABLE IF EXISTS checked")  # its rows are written: free them before the next batch is read
     return reports
 
 

@@ -143,7 +143,7 @@ def check_csv_preamble(data: bytes) -> CsvPreamble:
     broken quoting); shared by the reference reader and the columnar fast path.
     """
     text, encoding = decode_csv_bytes(data)
-    first_lines = text.split("\n", 11)[:10]
+    first_lines = _first_lines(text, 10)
     if not first_lines[0].strip():
         raise RejectedFile("de eerste regel is leeg: de kopregel moet op regel 1 staan")
     delimiter = detect_delimiter(first_lines)
@@ -152,6 +152,24 @@ def check_csv_preamble(data: bytes) -> CsvPreamble:
     except MalformedCsv as exc:
         raise RejectedFile(str(exc)) from exc
     return CsvPreamble(text, encoding, delimiter, counted)
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first `count` lines of `text`, as `text.split("\\n")[:count]` gives them.
+
+    Without copying the rest of the file: `split("\\n", n)` keeps the remainder as one more
+    string, a copy of the whole delivery (0.8 s and ~50 MB on the largest file at scale 100).
+    """
+    lines: list[str] = []
+    start = 0
+    for _ in range(count):
+        end = text.find("\n", start)
+        if end < 0:
+            lines.append(text[start:])
+            break
+        lines.append(text[start:end])
+        start = end + 1
+    return lines
 
 
 def read_csv(data: bytes) -> ReadResult:

@@ -117,12 +117,26 @@ def validation_sql(spec: FileSpec, codes: CodeLists, source: str = "incoming") -
         reason_items.extend(reason_expressions(column, codes))
     for rule in CONDITIONAL_RULES.get(spec.bestand, ()):
         reason_items.append(f"CASE WHEN {rule.sql_violation} THEN {sql_literal(rule.reason)} END")
+    duplicates, join = "", ""
     if spec.unique_key:
         key = spec.unique_key
-        occurrences = f"count(*) OVER (PARTITION BY _delivery, {key})"
+        by_key = next(c for c in spec.columns if c.name == key)
+        # Only the keys that occur more than once, per delivery, from the key column alone (one
+        # hash aggregate), joined back to their rows: a key occurs at most once in `duplicates`,
+        # so the join adds no rows. This replaced `count(*) OVER (PARTITION BY _delivery, key)`,
+        # which sorted every row of the batch with all its columns and was most of the statement.
+        # A NULL key never joins (NULL = NULL is not true), as the old `key IS NOT NULL` said.
+        duplicates = f""",
+    duplicates AS (
+        SELECT _delivery AS _dup_delivery, {canonical_expression(by_key, codes)} AS _dup_key, count(*) AS _dup_n
+        FROM {source}
+        GROUP BY ALL
+        HAVING count(*) > 1
+    )"""
+        join = 'LEFT JOIN duplicates ON _dup_delivery = _delivery AND _dup_key = "' + key + '"'
         reason_items.append(
-            f"CASE WHEN {key} IS NOT NULL AND {occurrences} > 1 "
-            f"THEN '{key}: \"' || {key} || '\" komt ' || {occurrences} || ' keer voor in dit bestand' END"
+            f"CASE WHEN _dup_n IS NOT NULL "
+            f"THEN '{key}: \"' || {key} || '\" komt ' || _dup_n || ' keer voor in dit bestand' END"
         )
     reasons = ",\n            ".join(reason_items)
     names = ", ".join(f'"{c}"' for c in spec.column_names)
@@ -131,10 +145,10 @@ def validation_sql(spec: FileSpec, codes: CodeLists, source: str = "incoming") -
         SELECT _delivery, _row_number, _field_count, _header_width,
             {canonical_columns}
         FROM {source}
-    )
+    ){duplicates}
     SELECT _delivery, _row_number, {names},
         list_filter([
             {reasons}
         ], lambda r: r IS NOT NULL) AS reasons
-    FROM canonical
+    FROM canonical {join}
     """
