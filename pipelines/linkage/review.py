@@ -155,26 +155,31 @@ def _score_for_review(pairs: Any, params: Any, model: Any) -> list[CandidatePair
             sides = ", ".join(f"c_{f}, n_{f}" for f in fields)
             meta = {int(row[0]): row[1:] for row in private.execute(
                 f"SELECT paar, bron, client_id, review_reden, n_v_nummer, {sides} FROM __lvv_paren").fetchall()}
-            result = []
+            # Rank first, chart after: Splink's waterfall costs ~2 ms a record in Python, and at
+            # scale 100 a client can have hundreds of candidates of which a reviewer sees the best
+            # MAX_CANDIDATES (the order is the one the pages always had: weight, then v_nummer).
+            kept = []
             for record in scored:
                 if int(record["unique_id_r"]) != int(record["unique_id_l"]) + 1 or int(record["unique_id_l"]) % 2:
                     continue  # only (client 2k, national 2k+1): the pair itself
-                chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
                 bron, client_id, reden, v_nummer, *sides_values = meta[int(record["unique_id_l"]) // 2]
+                kept.append((str(bron), str(client_id), -float(record["match_weight"]), str(v_nummer), record,
+                             str(reden), sides_values))
+            kept.sort(key=lambda k: k[:4])
+            ranked, rank, previous = [], 0, None
+            for bron, client_id, minus_weight, v_nummer, record, reden, sides_values in kept:
+                rank = rank + 1 if (bron, client_id) == previous else 1
+                previous = (bron, client_id)
+                if rank > MAX_CANDIDATES:
+                    continue
+                chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
                 values = {f: (_text(sides_values[2 * i]), _text(sides_values[2 * i + 1])) for i, f in enumerate(fields)}
-                result.append(CandidatePair(
-                    str(bron), str(client_id), str(reden), 0, str(v_nummer),
-                    float(record["match_probability"]), float(record["match_weight"]), _chart_values(chart), values,
+                ranked.append(CandidatePair(
+                    bron, client_id, reden, rank, v_nummer,
+                    float(record["match_probability"]), -minus_weight, _chart_values(chart), values,
                 ))
     finally:
         private.close()
-    result.sort(key=lambda p: (p.bron, p.client_id, -p.match_weight, p.v_nummer))
-    ranked, rank, previous = [], 0, None
-    for pair in result:
-        rank = rank + 1 if (pair.bron, pair.client_id) == previous else 1
-        previous = (pair.bron, pair.client_id)
-        if rank <= MAX_CANDIDATES:
-            ranked.append(dataclasses.replace(pair, rang=rank))
     return ranked
 
 

@@ -107,16 +107,22 @@ def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary
         if accepted(m, SPLINK_THRESHOLD) and (m.bron, m.client_id, m.v_nummer) not in rejected
     ]
     if matches:
-        con.executemany(
-            """
-            UPDATE link_deterministic
-            SET v_nummer = ?, methode = 'splink', score = ?, review_reden = NULL,
-                bewijs = 'Splink: kans ' || ? || ' (tweede kandidaat ' || ? || '); ' || ?
-            WHERE kennisstand = ? AND bron = ? AND client_id = ?
-            """,
-            [(m.v_nummer, m.match_probability, round(m.match_probability, 4), round(m.second_best_probability, 4),
-              m.evidence, m.kennisstand, m.bron, m.client_id) for m in matches],
-        )
+        # One UPDATE joined to all matches: a statement per match scanned link_deterministic each
+        # time (200 matches at scale 100: ~14 s).
+        import pyarrow as pa
+
+        names = ["kennisstand", "bron", "client_id", "v_nummer", "score", "kans", "tweede", "evidence"]
+        rows = [(m.kennisstand, m.bron, m.client_id, m.v_nummer, m.match_probability, round(m.match_probability, 4),
+                 round(m.second_best_probability, 4), m.evidence) for m in matches]
+        con.register("splink_matches", pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)}))
+        con.execute("""
+            UPDATE link_deterministic AS l
+            SET v_nummer = m.v_nummer, methode = 'splink', score = m.score, review_reden = NULL,
+                bewijs = 'Splink: kans ' || m.kans || ' (tweede kandidaat ' || m.tweede || '); ' || m.evidence
+            FROM splink_matches m
+            WHERE l.kennisstand = m.kennisstand AND l.bron = m.bron AND l.client_id = m.client_id
+        """)
+        con.unregister("splink_matches")
 
 
 def _apply_confirmations(con: duckdb.DuckDBPyConnection) -> int:
