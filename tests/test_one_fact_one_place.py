@@ -371,3 +371,32 @@ def test_the_extract_help_states_k_and_the_cell_threshold():
 
     assert f"(k = {K})" in DESCRIPTION
     assert f"cells under {MIN_CELL} suppressed" in DESCRIPTION
+
+
+# --- DuckDB's memory cap: one default, read by dbt's profile and by the linkage's connections ---
+
+
+def test_dbt_profile_and_the_pipeline_have_one_memory_cap_default():
+    from pipelines.config import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV
+
+    profile = (ROOT / "dbt_project" / "profiles.yml").read_text(encoding="utf-8")
+    defaults = re.findall(r"env_var\('" + MEMORY_LIMIT_ENV + r"', '([^']+)'\)", profile)
+    assert defaults == [DEFAULT_MEMORY_LIMIT]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"| `{MEMORY_LIMIT_ENV}` | `{DEFAULT_MEMORY_LIMIT}` |" in readme
+
+
+def test_the_linkage_connections_take_the_memory_cap(monkeypatch, tmp_path):
+    import duckdb
+
+    from pipelines.config import MEMORY_LIMIT_ENV, duckdb_memory_limit
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "300MB")
+    con = duckdb.connect(str(tmp_path / "x.duckdb"), config={"memory_limit": duckdb_memory_limit()})
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.close()
+    assert limit.startswith("286") and limit.endswith("MiB")  # 300 MB as DuckDB prints it
+    linkage = ROOT / "pipelines" / "linkage"
+    sources = [(linkage / f).read_text(encoding="utf-8") for f in ("run.py", "review.py", "probabilistic.py")]
+    calls = [call for source in sources for call in re.findall(r"duckdb\.connect\([^\n]*", source)]
+    assert len(calls) == 3 and all("duckdb_memory_limit()" in call for call in calls), calls

@@ -115,6 +115,8 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
+from pipelines.config import duckdb_memory_limit
+
 DEFAULT_THRESHOLD = 0.99
 SECOND_BEST_MAX = 0.5  # `accepted`: the runner-up must be below this
 U_SAMPLE_PAIRS = 1_000_000  # pairs of national persons behind the u of the non-exact levels
@@ -548,7 +550,7 @@ def _score(pairs: Any, params: _Parameters, quiet: bool) -> list[tuple[Any, ...]
     splink = _import_splink()
     DuckDBAPI, Linker = splink.DuckDBAPI, splink.Linker
 
-    private = duckdb.connect(":memory:")
+    private = duckdb.connect(":memory:", config={"memory_limit": duckdb_memory_limit()})
     try:
         with _quiet(private, quiet):
             private.register("__lvv_paren", pairs)
