@@ -4,7 +4,7 @@
 |---|---|---|
 | `LVV_LANDING` | `./data/landing` | the landing folder the sources deliver into |
 | `LVV_WAREHOUSE` | `./data/warehouse` | the warehouse folder (pipeline database, published file, reports) |
-| `LVV_DUCKDB_MEMORY_LIMIT` | `1GB` | DuckDB's memory cap in the dbt builds and the linkage (it spills beyond it) |
+| `LVV_DUCKDB_MEMORY_LIMIT` | `768MB` | DuckDB's memory cap in the dbt builds and the linkage (it spills beyond it) |
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse")
 MEMORY_LIMIT_ENV = "LVV_DUCKDB_MEMORY_LIMIT"
 # Also the default in dbt_project/profiles.yml (tests/test_one_fact_one_place.py checks they agree).
-# 1 GB: at 100x the demo the job then peaks at ~1.5 GB instead of ~2.5 GB (2 GB cap) and is no
-# slower: DuckDB's hash tables for these joins fit, and it spills to disk when one does not.
-DEFAULT_MEMORY_LIMIT = "1GB"
+# 768 MB: at 100x the demo the job then peaks at 1.38 GB (issue 12: <= 1.5 GB) instead of ~2.5 GB
+# with 2 GB, at most ~5% slower (docs/decisions.md 24); DuckDB spills to disk where a join needs more.
+DEFAULT_MEMORY_LIMIT = "768MB"
 
 # The file names of the warehouse are defined here and nowhere else (issue 14; a test in
 # tests/test_one_fact_one_place.py fails when one is spelled out elsewhere in the code).
