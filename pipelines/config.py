@@ -12,6 +12,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -52,6 +56,15 @@ class Paths:
 def duckdb_memory_limit() -> str:
     """DuckDB's memory cap for the job's large connections (dbt reads the same variable)."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def connect_capped(database: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection under the job's memory cap, for the steps that share the job's process
+    with dbt (the linkage and its Splink scoring). DuckDB is imported here, not at the top: this
+    module is read before every run, also by a night that decides not to rebuild."""
+    import duckdb
+
+    return duckdb.connect(database, config={"memory_limit": duckdb_memory_limit()})
 
 
 def pipeline_db_path(warehouse: Path) -> Path:

@@ -386,17 +386,14 @@ def test_dbt_profile_and_the_pipeline_have_one_memory_cap_default():
     assert f"| `{MEMORY_LIMIT_ENV}` | `{DEFAULT_MEMORY_LIMIT}` |" in readme
 
 
-def test_the_linkage_connections_take_the_memory_cap(monkeypatch, tmp_path):
-    import duckdb
-
-    from pipelines.config import MEMORY_LIMIT_ENV, duckdb_memory_limit
+def test_the_linkage_connections_take_the_memory_cap(monkeypatch):
+    from pipelines.config import MEMORY_LIMIT_ENV, connect_capped
 
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "300MB")
-    con = duckdb.connect(str(tmp_path / "x.duckdb"), config={"memory_limit": duckdb_memory_limit()})
+    con = connect_capped(":memory:")
     limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     con.close()
     assert limit.startswith("286") and limit.endswith("MiB")  # 300 MB as DuckDB prints it
     linkage = ROOT / "pipelines" / "linkage"
-    sources = [(linkage / f).read_text(encoding="utf-8") for f in ("run.py", "review.py", "probabilistic.py")]
-    calls = [call for source in sources for call in re.findall(r"duckdb\.connect\([^\n]*", source)]
-    assert len(calls) == 3 and all("duckdb_memory_limit()" in call for call in calls), calls
+    sources = {f: (linkage / f).read_text(encoding="utf-8") for f in ("run.py", "review.py", "probabilistic.py")}
+    assert all("connect_capped(" in s and "duckdb.connect(" not in s for s in sources.values()), sources.keys()

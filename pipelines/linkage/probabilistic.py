@@ -115,7 +115,7 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-from pipelines.config import duckdb_memory_limit
+from pipelines.config import connect_capped
 
 DEFAULT_THRESHOLD = 0.99
 SECOND_BEST_MAX = 0.5  # `accepted`: the runner-up must be below this
@@ -550,7 +550,7 @@ def _score(pairs: Any, params: _Parameters, quiet: bool) -> list[tuple[Any, ...]
     splink = _import_splink()
     DuckDBAPI, Linker = splink.DuckDBAPI, splink.Linker
 
-    private = duckdb.connect(":memory:", config={"memory_limit": duckdb_memory_limit()})
+    private = connect_capped(":memory:")
     try:
         with _quiet(private, quiet):
             private.register("__lvv_paren", pairs)

@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.config import duckdb_memory_limit
+from pipelines.config import connect_capped
 
 REVIEW_PAGES_DIR = "paren"
 MAX_CANDIDATES = 10  # per client: a reviewer reads the best few, not a block of hundreds
@@ -144,7 +144,7 @@ def _score_for_review(pairs: Any, params: Any, model: Any) -> list[CandidatePair
     settings = dataclasses.replace(
         model._splink_settings(params), retain_matching_columns=True, retain_intermediate_calculation_columns=True
     )
-    private = duckdb.connect(":memory:", config={"memory_limit": duckdb_memory_limit()})
+    private = connect_capped(":memory:")
     try:
         with model._quiet(private, True):
             private.register("__lvv_paren", pairs)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import duckdb_memory_limit
+from pipelines.config import connect_capped
 from pipelines.fsperm import restrict_file, restricted_dir
 from pipelines.linkage.deterministic import CLIENTS_SQL, DECISIONS_DDL, DETERMINISTIC_SQL, NATIONAL_SQL
 from pipelines.pseudonym import pseudonym_key, pseudonymize
@@ -169,7 +169,7 @@ def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> Lin
     key = pseudonym_key(demo)  # fails early, with what to do, when no key is configured
     summary = LinkageSummary()
     decision_rows, summary.decision_problems = read_decisions(decisions_path(warehouse))
-    con = duckdb.connect(str(db_path), config={"memory_limit": duckdb_memory_limit()})
+    con = connect_capped(str(db_path))
     try:
         con.execute(CLIENTS_SQL)
         con.execute(NATIONAL_SQL)
