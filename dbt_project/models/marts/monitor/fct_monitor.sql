@@ -31,4 +31,4 @@
     from dates
 {%- endset %}
 
-{{ monitor_query(peildata, tables) }}
+{{ monitor_query_stepwise(peildata, tables) }}
