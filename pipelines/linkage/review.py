@@ -152,43 +152,94 @@ def _score_for_review(pairs: Any, params: Any, model: Any) -> list[CandidatePair
             records = splink.DuckDBAPI(connection=private).register("__lvv_records", table_name="records")
             linker = splink.Linker(records, settings, log_level=None)
             predictions = linker.inference.predict(warning_mode="never")
-            scored = predictions.as_record_list()
+            # Only the pairs themselves (client 2k, national 2k+1), as tuples: the dicts of
+            # `as_record_list` for all ~26,000 scored pairs at scale 100 were built to be dropped.
+            cursor = private.execute(f"""
+                SELECT * FROM {predictions.physical_name}
+                WHERE unique_id_r = unique_id_l + 1 AND unique_id_l % 2 = 0""")
+            names = [d[0] for d in cursor.description]
+            scored = cursor.fetchall()
             fields = [c.column for c in model._COMPARISONS]
             sides = ", ".join(f"c_{f}, n_{f}" for f in fields)
             meta = {int(row[0]): row[1:] for row in private.execute(
                 f"SELECT paar, bron, client_id, review_reden, n_v_nummer, {sides} FROM __lvv_paren").fetchall()}
-            # Rank first, chart after: Splink's waterfall costs ~2 ms a record in Python, and at
-            # scale 100 a client can have hundreds of candidates of which a reviewer sees the best
-            # MAX_CANDIDATES (the order is the one the pages always had: weight, then v_nummer).
+            # Rank first, chart after: at scale 100 a client can have hundreds of candidates of
+            # which a reviewer sees the best MAX_CANDIDATES (the order is the one the pages always
+            # had: weight, then v_nummer).
+            uid_l, weight_at, probability_at = (names.index(n) for n in ("unique_id_l", "match_weight",
+                                                                        "match_probability"))
             kept = []
-            for record in scored:
-                if int(record["unique_id_r"]) != int(record["unique_id_l"]) + 1 or int(record["unique_id_l"]) % 2:
-                    continue  # only (client 2k, national 2k+1): the pair itself
-                bron, client_id, reden, v_nummer, *sides_values = meta[int(record["unique_id_l"]) // 2]
-                kept.append((str(bron), str(client_id), -float(record["match_weight"]), str(v_nummer), record,
+            for row in scored:
+                bron, client_id, reden, v_nummer, *sides_values = meta[int(row[uid_l]) // 2]
+                kept.append((str(bron), str(client_id), -float(row[weight_at]), str(v_nummer), row,
                              str(reden), sides_values))
             kept.sort(key=lambda k: k[:4])
+            waterfalls = SplinkWaterfalls(linker)
             ranked, rank, previous = [], 0, None
-            for bron, client_id, minus_weight, v_nummer, record, reden, sides_values in kept:
+            for bron, client_id, minus_weight, v_nummer, row, reden, sides_values in kept:
                 rank = rank + 1 if (bron, client_id) == previous else 1
                 previous = (bron, client_id)
                 if rank > MAX_CANDIDATES:
                     continue
-                chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
                 values = {f: (_text(sides_values[2 * i]), _text(sides_values[2 * i + 1])) for i, f in enumerate(fields)}
                 ranked.append(CandidatePair(
                     bron, client_id, reden, rank, v_nummer,
-                    float(record["match_probability"]), -minus_weight, _chart_values(chart), values,
+                    float(row[probability_at]), -minus_weight, waterfalls.records(dict(zip(names, row))), values,
                 ))
     finally:
         private.close()
     return ranked
 
 
-def _chart_values(chart: Any) -> list[dict[str, Any]]:
-    """The data records of Splink's waterfall chart (one per bar, in bar order)."""
-    values = [dict(v) for v in chart.chart_dict["data"]["values"]]  # Splink 5's SplinkChart
-    return sorted(values, key=lambda v: v.get("bar_sort_order", 0))
+class SplinkWaterfalls:
+    """The data of Splink's waterfall chart of a scored pair, equal to
+    `linker.visualisations.waterfall_chart([record], filter_nulls=False).chart_dict["data"]["values"]`
+    in bar order, without its cost per record.
+
+    Why: Splink's chart (~1.3 ms a record) introspects the settings for every record (the input
+    columns of each comparison's CASE statement through sqlglot, the level's detailed record
+    through `dataclasses.asdict`) and reloads the Vega-Lite spec, yet all of that depends only on
+    the comparison and its level (the gamma value the prediction carries). So each comparison's
+    input columns are looked up once, and each (comparison, level)'s bar is made by Splink's own
+    `_comparison_records` the first time that level is seen; later records copy it with their own
+    values. The prior and the final score are Splink's `_prior_record` / `_final_score_record`.
+    A comparison with term-frequency adjustments (none in this model) takes Splink's path as is.
+    tests/test_linkage_review_pages.py checks the equality on every pair of a synthetic model."""
+
+    def __init__(self, linker: Any) -> None:
+        from splink.internals import waterfall_chart as splink_waterfall
+
+        linker._raise_error_if_necessary_waterfall_columns_not_computed()
+        self._splink = splink_waterfall
+        self._settings = linker._settings_obj
+        self._comparisons = list(self._settings.comparisons)
+        self._columns = {}
+        for comparison in self._comparisons:
+            used = comparison._input_columns_used_by_case_statement
+            self._columns[comparison] = ([c.unquote().name_l for c in used], [c.unquote().name_r for c in used])
+        self._prior = splink_waterfall._prior_record(self._settings)
+        self._levels: dict[tuple[int, Any], dict[str, Any]] = {}
+
+    def records(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The waterfall's bars of one prediction record (a dict of Splink's output columns)."""
+        bars = [dict(self._prior)]
+        for i, comparison in enumerate(self._comparisons):
+            if comparison._has_tf_adjustments:
+                bars.extend(self._splink._comparison_records(record, comparison, False, _cols_cache=self._columns))
+                continue
+            key = (i, record[comparison._gamma_column_name])
+            level = self._levels.get(key)
+            if level is None:
+                (level,) = self._splink._comparison_records(record, comparison, False, _cols_cache=self._columns)
+                self._levels[key] = level
+            columns_l, columns_r = self._columns[comparison]
+            bars.append({**level, "value_l": ", ".join([str(record[n]) for n in columns_l]),
+                         "value_r": ", ".join([str(record[n]) for n in columns_r])})
+        bars.append(self._splink._final_score_record(record))
+        for order, bar in enumerate(bars):
+            bar["bar_sort_order"] = order
+            bar["record_number"] = 0
+        return bars
 
 
 # ---------------------------------------------------------------------------------------------
