@@ -176,9 +176,7 @@ def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> Lin
         con.execute(DECISIONS_DDL)
         if decision_rows:
             con.executemany("INSERT INTO link_decisions VALUES (?, ?, ?, ?, ?, ?, ?)", decision_rows)
-        con.execute(DETERMINISTIC_SQL)
-        con.execute("ALTER TABLE link_deterministic ADD COLUMN score DOUBLE")
-        con.execute("UPDATE link_deterministic SET score = 1.0 WHERE methode IS NOT NULL")
+        con.execute(DETERMINISTIC_SQL)  # with score 1.0 where the contract rule linked
         _apply_probabilistic(con, summary)
         summary.decisions_applied = _apply_confirmations(con)
         _mark_rejected_review(con)
