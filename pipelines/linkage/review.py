@@ -61,15 +61,16 @@ class CandidatePair:
         return f"{_safe(self.bron)}_{_safe(self.client_id)}_{self.rang}.html"
 
 
-def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[Path]:
+def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, parameters: Any = None) -> list[Path]:
     """Score the review list's candidate pairs and write their pages; returns the pages written.
 
-    `con` is the linkage step's connection (temp tables `link_deterministic`, `link_national`)."""
+    `con` is the linkage step's connection (temp tables `link_deterministic`, `link_national`).
+    `parameters`: model parameters already measured on `link_national` (see `candidate_pairs`)."""
     folder = Path(warehouse) / "review" / REVIEW_PAGES_DIR
     shutil.rmtree(folder, ignore_errors=True)  # the pages of the newest list only
     folder.mkdir(parents=True, exist_ok=True)
     clients = _review_clients(con)
-    pairs = candidate_pairs(con) if clients else []
+    pairs = candidate_pairs(con, parameters) if clients else []
     by_client: dict[tuple[str, str], list[CandidatePair]] = {}
     for pair in pairs:
         by_client.setdefault((pair.bron, pair.client_id), []).append(pair)
@@ -90,8 +91,13 @@ def _review_clients(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]
     """).fetchall()]
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[CandidatePair]:
-    """Every candidate pair of the newest review list, scored by Splink, best first per client."""
+def candidate_pairs(con: duckdb.DuckDBPyConnection, parameters: Any = None) -> list[CandidatePair]:
+    """Every candidate pair of the newest review list, scored by Splink, best first per client.
+
+    `parameters`: the probabilistic step's model parameters, measured on (a selection by
+    kennisstand of) `link_national`; used when their reference kennisstand is 'nieuwste', as they
+    then are what measuring on the newest national persons here gives (the measuring reads only the
+    rows of the reference kennisstand), otherwise measured here."""
     from pipelines.linkage import probabilistic as model
 
     con.execute("""
@@ -103,7 +109,10 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[CandidatePair]:
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW review_national AS "
                 "SELECT * FROM link_national WHERE kennisstand = 'nieuwste'")
-    params = model._measure_parameters(con, "review_national", ["nieuwste"])
+    if parameters is not None and parameters.reference_kennisstand == "nieuwste":
+        params = parameters
+    else:
+        params = model._measure_parameters(con, "review_national", ["nieuwste"])
     if params is None:
         return []
     pairs = con.sql(_review_pairs_sql(model)).to_arrow_table()
