@@ -16,7 +16,8 @@ probabilistic step would pair it with (its blocking rules, pipelines/linkage/pro
 plus those with the same birth date, sex and nationality (the contract rule's candidates, which
 is why "meerdere kandidaten" has a list) and the one with the delivered v_nummer. They are
 scored by Splink 5 with the very model of the probabilistic step; the waterfall's numbers are
-Splink's own (`linker.visualisations.waterfall_chart(...)`'s data), drawn here as inline SVG so
+Splink's own (the data of `linker.visualisations.waterfall_chart(...)`, made once per comparison
+level by `SplinkWaterfalls` rather than per pair), drawn here as inline SVG so
 the page opens without the internet (Splink's Vega-Lite charts load their scripts from a CDN).
 
 These pages hold identifiers (v_nummers, birth dates): they stay in `<warehouse>/review/`,
@@ -32,11 +33,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipelines.config import connect_capped
+
+if TYPE_CHECKING:
+    from pipelines.linkage.probabilistic import _Parameters
 
 REVIEW_PAGES_DIR = "paren"
 MAX_CANDIDATES = 10  # per client: a reviewer reads the best few, not a block of hundreds
@@ -61,7 +65,8 @@ class CandidatePair:
         return f"{_safe(self.bron)}_{_safe(self.client_id)}_{self.rang}.html"
 
 
-def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, parameters: Any = None) -> list[Path]:
+def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                       parameters: _Parameters | None = None) -> list[Path]:
     """Score the review list's candidate pairs and write their pages; returns the pages written.
 
     `con` is the linkage step's connection (temp tables `link_deterministic`, `link_national`).
@@ -91,7 +96,7 @@ def _review_clients(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]
     """).fetchall()]
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection, parameters: Any = None) -> list[CandidatePair]:
+def candidate_pairs(con: duckdb.DuckDBPyConnection, parameters: _Parameters | None = None) -> list[CandidatePair]:
     """Every candidate pair of the newest review list, scored by Splink, best first per client.
 
     `parameters`: the probabilistic step's model parameters, measured on (a selection by
@@ -222,7 +227,7 @@ class SplinkWaterfalls:
         self._splink = splink_waterfall
         self._settings = linker._settings_obj
         self._comparisons = list(self._settings.comparisons)
-        self._columns = {}
+        self._columns: dict[Any, tuple[list[str], list[str]]] = {}
         for comparison in self._comparisons:
             used = comparison._input_columns_used_by_case_statement
             self._columns[comparison] = ([c.unquote().name_l for c in used], [c.unquote().name_r for c in used])
@@ -366,4 +371,4 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text)
 
 
-__all__ = ["CandidatePair", "REVIEW_PAGES_DIR", "candidate_pairs", "write_review_pages"]
+__all__ = ["CandidatePair", "REVIEW_PAGES_DIR", "SplinkWaterfalls", "candidate_pairs", "write_review_pages"]

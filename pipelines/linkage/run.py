@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -30,6 +30,9 @@ from pipelines.config import connect_capped
 from pipelines.fsperm import restrict_file, restricted_dir
 from pipelines.linkage.deterministic import CLIENTS_SQL, DECISIONS_DDL, DETERMINISTIC_SQL, NATIONAL_SQL
 from pipelines.pseudonym import pseudonym_key, pseudonymize
+
+if TYPE_CHECKING:  # Splink is optional: the module is imported when it runs
+    from pipelines.linkage.probabilistic import _Parameters
 
 DECISIONS_ENV = "LVV_KOPPELBESLISSINGEN"
 DECISION_COLUMNS = ["bron", "client_id", "v_nummer", "beslissing", "beoordelaar", "datum", "toelichting"]
@@ -79,7 +82,7 @@ def read_decisions(path: Path) -> tuple[list[tuple], list[str]]:
     return rows, problems
 
 
-def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary) -> Any:
+def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary) -> _Parameters | None:
     """Link clients without any exact candidate when Splink finds one with confidence.
 
     Returns the model parameters Splink scored with (None if it did not run), for the review pages."""
@@ -106,7 +109,7 @@ def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary
         return None
     rejected = {tuple(r) for r in con.execute(
         "SELECT bron, client_id, v_nummer FROM link_decisions WHERE beslissing = 'AFGEWEZEN'").fetchall()}
-    parameters: list[Any] = []
+    parameters: list[_Parameters] = []
     matches = [
         m for m in probabilistic_matches(con, "link_splink_clients", "link_splink_national", threshold=SPLINK_THRESHOLD,
                                          parameters_out=parameters)
@@ -225,7 +228,8 @@ def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> Lin
     return summary
 
 
-def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path, splink_parameters: Any = None) -> None:
+def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                        splink_parameters: _Parameters | None = None) -> None:
     """An HTML page per candidate pair beside the list (review.py); needs Splink, like step 3.
 
     `splink_parameters`: those the probabilistic step measured; the pages reuse them when they were
