@@ -384,3 +384,16 @@ def test_timing_2000_clients_against_400000_persons(capsys):
         )
     assert len(matches) == 2_000
     assert all(truth[m.client_id] == m.v_nummer for m in linked)  # no wrong link
+
+
+def test_parameters_out_are_what_measuring_the_reference_kennisstand_alone_gives(scenario):
+    """The review pages reuse the step's parameters when their reference is the kennisstand they
+    score (issue 12): measured on only that kennisstand's persons they are the same."""
+    from pipelines.linkage.probabilistic import _measure_parameters
+
+    con = scenario[0]
+    out: list = []
+    probabilistic_matches(con, "clients", "national", parameters_out=out)
+    assert len(out) == 1 and out[0].reference_kennisstand == K1  # K1 holds the most persons
+    con.execute(f"CREATE OR REPLACE TEMP VIEW only_k1 AS SELECT * FROM national WHERE kennisstand = '{K1}'")
+    assert out[0] == _measure_parameters(con, "only_k1", [K1])

@@ -112,3 +112,54 @@ def test_the_pages_stay_in_the_restricted_zone_and_open_offline(demo_warehouse):
     for visit in visit_all_offline([p.as_uri() for p in pages],
                                    "JSON.stringify({bars: document.querySelectorAll('svg rect').length})", timeout=5):
         assert visit.outside_requests == [] and visit.failed_requests == [] and visit.errors == []
+
+
+def test_the_waterfall_bars_are_splinks_own_for_every_pair():
+    """review.SplinkWaterfalls (made once per comparison level, issue 12) gives per pair exactly
+    the data of Splink's `waterfall_chart`, on a model with every kind of level, null ones too."""
+    import dataclasses
+    import random
+    from datetime import date, timedelta
+
+    import duckdb
+
+    from pipelines.linkage import probabilistic as model
+    from pipelines.linkage.review import SplinkWaterfalls
+
+    rng = random.Random(12)
+    persons = [(f"21{rng.randrange(10**8):08d}", date(1960, 1, 1) + timedelta(days=rng.randrange(15000)),
+                rng.choice("MVX"), rng.choice(["ERI", "SYR", "AFG", "XXX"])) for _ in range(300)]
+    clients = []
+    for i, (v, born, sex, nat) in enumerate(persons[:60]):
+        v = None if i % 7 == 0 else (v[:-1] + str((int(v[-1]) + 1) % 10) if i % 3 else v)
+        born = None if i % 11 == 0 else (born + timedelta(days=1) if i % 2 else born)
+        clients.append(("nieuwste", "utrecht", f"c{i}", v, born, sex if i % 5 else None, nat))
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE national (kennisstand VARCHAR, v_nummer VARCHAR, geboortedatum DATE,"
+                " geslacht VARCHAR, nationaliteit VARCHAR)")
+    con.executemany("INSERT INTO national VALUES ('nieuwste', ?, ?, ?, ?)", persons)
+    con.execute("CREATE TABLE clients (kennisstand VARCHAR, bron VARCHAR, client_id VARCHAR, v_nummer VARCHAR,"
+                " geboortedatum DATE, geslacht VARCHAR, nationaliteit VARCHAR)")
+    con.executemany("INSERT INTO clients VALUES (?, ?, ?, ?, ?, ?, ?)", clients)
+    params = model._measure_parameters(con, "national", ["nieuwste"])
+    pairs = con.sql(model._pairs_sql("clients", "national")).to_arrow_table()
+    splink = model._import_splink()
+    settings = dataclasses.replace(model._splink_settings(params), retain_matching_columns=True,
+                                   retain_intermediate_calculation_columns=True)
+    private = duckdb.connect(":memory:")
+    private.register("paren", pairs)
+    private.execute(f"CREATE TABLE records AS {model._records_sql('paren')}")
+    linker = splink.Linker(splink.DuckDBAPI(connection=private).register("records", table_name="records"),
+                           settings, log_level=None)
+    records = linker.inference.predict(warning_mode="never").as_record_list()
+    assert len(records) > 50
+    waterfalls = SplinkWaterfalls(linker)
+    levels = set()
+    for record in records:
+        chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
+        expected = sorted((dict(v) for v in chart.chart_dict["data"]["values"]), key=lambda v: v["bar_sort_order"])
+        assert waterfalls.records(record) == expected
+        levels.update((bar["column_name"], bar["label_for_charts"]) for bar in expected)
+    # the comparison found its null level and several others: the cache was hit and missed
+    assert {("v_nummer", "leeg"), ("geboortedatum", "leeg"), ("geslacht", "leeg")} <= levels
+    assert len(levels) >= 12

@@ -104,7 +104,9 @@ step1_pairs AS (
 ),
 step1 AS (
     SELECT kennisstand, bron, client_id,
-           count(DISTINCT v_nummer) FILTER (WHERE overeenkomsten >= 2) AS n_ok,
+           -- count(*), not count(DISTINCT v_nummer): a client's v_nummers are distinct (list_distinct)
+           -- and link_national has one row per (kennisstand, v_nummer), so the pairs are too.
+           count(*) FILTER (WHERE overeenkomsten >= 2) AS n_ok,
            min(v_nummer) FILTER (WHERE overeenkomsten >= 2) AS v_nummer,
            any_value(gelijk) FILTER (WHERE overeenkomsten >= 2) AS gelijk,
            -- a national person whose registered demographics disagree (not one known only from a measure)
@@ -124,7 +126,8 @@ step2_pairs AS (
 step2 AS (
     SELECT kennisstand, bron, client_id, count(*) AS n_kandidaten, min(v_nummer) AS v_nummer
     FROM step2_pairs GROUP BY ALL
-)
+),
+decided AS (
 SELECT
     c.kennisstand, c.bron, c.client_id, c.geboortedatum, c.geslacht, c.nationaliteit,
     array_to_string(c.v_nummers, ',') AS v_nummer_geleverd,
@@ -157,4 +160,7 @@ SELECT
 FROM link_clients c
 LEFT JOIN step1 s1 USING (kennisstand, bron, client_id)
 LEFT JOIN step2 s2 USING (kennisstand, bron, client_id)
+)
+-- score in the same pass (was an added column and an UPDATE of every row afterwards)
+SELECT *, CAST(CASE WHEN methode IS NOT NULL THEN 1.0 END AS DOUBLE) AS score FROM decided
 """

@@ -618,6 +618,7 @@ def probabilistic_matches(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     quiet: bool = True,
+    parameters_out: list[_Parameters] | None = None,
 ) -> list[ProbabilisticMatch]:
     """Score the municipal `clients` against the `national` persons of the same kennisstand.
 
@@ -630,6 +631,9 @@ def probabilistic_matches(
     candidate pair, best first. Nothing is filtered: `threshold` only sets each match's
     `accepted` (p >= threshold and second best < 0.5); `accepted(match, t)` re-decides for
     another threshold. Deterministic: no training and no randomness (see the module docstring).
+
+    `parameters_out`, if given, receives the measured model parameters, so that a caller scoring
+    the same national persons again (the review pages, review.py) need not measure them twice.
     """
     with _quiet(con, quiet):
         kennisstanden = [
@@ -642,6 +646,8 @@ def probabilistic_matches(
         params = _measure_parameters(con, national, kennisstanden)
         if params is None:
             return []
+        if parameters_out is not None:
+            parameters_out.append(params)
         pairs = con.sql(_pairs_sql(clients, national)).to_arrow_table()
     if pairs.num_rows == 0:
         return []

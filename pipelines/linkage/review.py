@@ -16,7 +16,8 @@ probabilistic step would pair it with (its blocking rules, pipelines/linkage/pro
 plus those with the same birth date, sex and nationality (the contract rule's candidates, which
 is why "meerdere kandidaten" has a list) and the one with the delivered v_nummer. They are
 scored by Splink 5 with the very model of the probabilistic step; the waterfall's numbers are
-Splink's own (`linker.visualisations.waterfall_chart(...)`'s data), drawn here as inline SVG so
+Splink's own (the data of `linker.visualisations.waterfall_chart(...)`, made once per comparison
+level by `SplinkWaterfalls` rather than per pair), drawn here as inline SVG so
 the page opens without the internet (Splink's Vega-Lite charts load their scripts from a CDN).
 
 These pages hold identifiers (v_nummers, birth dates): they stay in `<warehouse>/review/`,
@@ -32,11 +33,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipelines.config import connect_capped
+
+if TYPE_CHECKING:
+    from pipelines.linkage.probabilistic import _Parameters
 
 REVIEW_PAGES_DIR = "paren"
 MAX_CANDIDATES = 10  # per client: a reviewer reads the best few, not a block of hundreds
@@ -61,15 +65,17 @@ class CandidatePair:
         return f"{_safe(self.bron)}_{_safe(self.client_id)}_{self.rang}.html"
 
 
-def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[Path]:
+def write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                       parameters: _Parameters | None = None) -> list[Path]:
     """Score the review list's candidate pairs and write their pages; returns the pages written.
 
-    `con` is the linkage step's connection (temp tables `link_deterministic`, `link_national`)."""
+    `con` is the linkage step's connection (temp tables `link_deterministic`, `link_national`).
+    `parameters`: model parameters already measured on `link_national` (see `candidate_pairs`)."""
     folder = Path(warehouse) / "review" / REVIEW_PAGES_DIR
     shutil.rmtree(folder, ignore_errors=True)  # the pages of the newest list only
     folder.mkdir(parents=True, exist_ok=True)
     clients = _review_clients(con)
-    pairs = candidate_pairs(con) if clients else []
+    pairs = candidate_pairs(con, parameters) if clients else []
     by_client: dict[tuple[str, str], list[CandidatePair]] = {}
     for pair in pairs:
         by_client.setdefault((pair.bron, pair.client_id), []).append(pair)
@@ -90,8 +96,13 @@ def _review_clients(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]
     """).fetchall()]
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[CandidatePair]:
-    """Every candidate pair of the newest review list, scored by Splink, best first per client."""
+def candidate_pairs(con: duckdb.DuckDBPyConnection, parameters: _Parameters | None = None) -> list[CandidatePair]:
+    """Every candidate pair of the newest review list, scored by Splink, best first per client.
+
+    `parameters`: the probabilistic step's model parameters, measured on (a selection by
+    kennisstand of) `link_national`; used when their reference kennisstand is 'nieuwste', as they
+    then are what measuring on the newest national persons here gives (the measuring reads only the
+    rows of the reference kennisstand), otherwise measured here."""
     from pipelines.linkage import probabilistic as model
 
     con.execute("""
@@ -103,7 +114,10 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[CandidatePair]:
     """)
     con.execute("CREATE OR REPLACE TEMP VIEW review_national AS "
                 "SELECT * FROM link_national WHERE kennisstand = 'nieuwste'")
-    params = model._measure_parameters(con, "review_national", ["nieuwste"])
+    if parameters is not None and parameters.reference_kennisstand == "nieuwste":
+        params = parameters
+    else:
+        params = model._measure_parameters(con, "review_national", ["nieuwste"])
     if params is None:
         return []
     pairs = con.sql(_review_pairs_sql(model)).to_arrow_table()
@@ -152,43 +166,94 @@ def _score_for_review(pairs: Any, params: Any, model: Any) -> list[CandidatePair
             records = splink.DuckDBAPI(connection=private).register("__lvv_records", table_name="records")
             linker = splink.Linker(records, settings, log_level=None)
             predictions = linker.inference.predict(warning_mode="never")
-            scored = predictions.as_record_list()
+            # Only the pairs themselves (client 2k, national 2k+1), as tuples: the dicts of
+            # `as_record_list` for all ~26,000 scored pairs at scale 100 were built to be dropped.
+            cursor = private.execute(f"""
+                SELECT * FROM {predictions.physical_name}
+                WHERE unique_id_r = unique_id_l + 1 AND unique_id_l % 2 = 0""")
+            names = [d[0] for d in cursor.description]
+            scored = cursor.fetchall()
             fields = [c.column for c in model._COMPARISONS]
             sides = ", ".join(f"c_{f}, n_{f}" for f in fields)
             meta = {int(row[0]): row[1:] for row in private.execute(
                 f"SELECT paar, bron, client_id, review_reden, n_v_nummer, {sides} FROM __lvv_paren").fetchall()}
-            # Rank first, chart after: Splink's waterfall costs ~2 ms a record in Python, and at
-            # scale 100 a client can have hundreds of candidates of which a reviewer sees the best
-            # MAX_CANDIDATES (the order is the one the pages always had: weight, then v_nummer).
+            # Rank first, chart after: at scale 100 a client can have hundreds of candidates of
+            # which a reviewer sees the best MAX_CANDIDATES (the order is the one the pages always
+            # had: weight, then v_nummer).
+            uid_l, weight_at, probability_at = (names.index(n) for n in ("unique_id_l", "match_weight",
+                                                                        "match_probability"))
             kept = []
-            for record in scored:
-                if int(record["unique_id_r"]) != int(record["unique_id_l"]) + 1 or int(record["unique_id_l"]) % 2:
-                    continue  # only (client 2k, national 2k+1): the pair itself
-                bron, client_id, reden, v_nummer, *sides_values = meta[int(record["unique_id_l"]) // 2]
-                kept.append((str(bron), str(client_id), -float(record["match_weight"]), str(v_nummer), record,
+            for row in scored:
+                bron, client_id, reden, v_nummer, *sides_values = meta[int(row[uid_l]) // 2]
+                kept.append((str(bron), str(client_id), -float(row[weight_at]), str(v_nummer), row,
                              str(reden), sides_values))
             kept.sort(key=lambda k: k[:4])
+            waterfalls = SplinkWaterfalls(linker)
             ranked, rank, previous = [], 0, None
-            for bron, client_id, minus_weight, v_nummer, record, reden, sides_values in kept:
+            for bron, client_id, minus_weight, v_nummer, row, reden, sides_values in kept:
                 rank = rank + 1 if (bron, client_id) == previous else 1
                 previous = (bron, client_id)
                 if rank > MAX_CANDIDATES:
                     continue
-                chart = linker.visualisations.waterfall_chart([record], filter_nulls=False)
                 values = {f: (_text(sides_values[2 * i]), _text(sides_values[2 * i + 1])) for i, f in enumerate(fields)}
                 ranked.append(CandidatePair(
                     bron, client_id, reden, rank, v_nummer,
-                    float(record["match_probability"]), -minus_weight, _chart_values(chart), values,
+                    float(row[probability_at]), -minus_weight, waterfalls.records(dict(zip(names, row))), values,
                 ))
     finally:
         private.close()
     return ranked
 
 
-def _chart_values(chart: Any) -> list[dict[str, Any]]:
-    """The data records of Splink's waterfall chart (one per bar, in bar order)."""
-    values = [dict(v) for v in chart.chart_dict["data"]["values"]]  # Splink 5's SplinkChart
-    return sorted(values, key=lambda v: v.get("bar_sort_order", 0))
+class SplinkWaterfalls:
+    """The data of Splink's waterfall chart of a scored pair, equal to
+    `linker.visualisations.waterfall_chart([record], filter_nulls=False).chart_dict["data"]["values"]`
+    in bar order, without its cost per record.
+
+    Why: Splink's chart (~1.3 ms a record) introspects the settings for every record (the input
+    columns of each comparison's CASE statement through sqlglot, the level's detailed record
+    through `dataclasses.asdict`) and reloads the Vega-Lite spec, yet all of that depends only on
+    the comparison and its level (the gamma value the prediction carries). So each comparison's
+    input columns are looked up once, and each (comparison, level)'s bar is made by Splink's own
+    `_comparison_records` the first time that level is seen; later records copy it with their own
+    values. The prior and the final score are Splink's `_prior_record` / `_final_score_record`.
+    A comparison with term-frequency adjustments (none in this model) takes Splink's path as is.
+    tests/test_linkage_review_pages.py checks the equality on every pair of a synthetic model."""
+
+    def __init__(self, linker: Any) -> None:
+        from splink.internals import waterfall_chart as splink_waterfall
+
+        linker._raise_error_if_necessary_waterfall_columns_not_computed()
+        self._splink = splink_waterfall
+        self._settings = linker._settings_obj
+        self._comparisons = list(self._settings.comparisons)
+        self._columns: dict[Any, tuple[list[str], list[str]]] = {}
+        for comparison in self._comparisons:
+            used = comparison._input_columns_used_by_case_statement
+            self._columns[comparison] = ([c.unquote().name_l for c in used], [c.unquote().name_r for c in used])
+        self._prior = splink_waterfall._prior_record(self._settings)
+        self._levels: dict[tuple[int, Any], dict[str, Any]] = {}
+
+    def records(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The waterfall's bars of one prediction record (a dict of Splink's output columns)."""
+        bars = [dict(self._prior)]
+        for i, comparison in enumerate(self._comparisons):
+            if comparison._has_tf_adjustments:
+                bars.extend(self._splink._comparison_records(record, comparison, False, _cols_cache=self._columns))
+                continue
+            key = (i, record[comparison._gamma_column_name])
+            level = self._levels.get(key)
+            if level is None:
+                (level,) = self._splink._comparison_records(record, comparison, False, _cols_cache=self._columns)
+                self._levels[key] = level
+            columns_l, columns_r = self._columns[comparison]
+            bars.append({**level, "value_l": ", ".join([str(record[n]) for n in columns_l]),
+                         "value_r": ", ".join([str(record[n]) for n in columns_r])})
+        bars.append(self._splink._final_score_record(record))
+        for order, bar in enumerate(bars):
+            bar["bar_sort_order"] = order
+            bar["record_number"] = 0
+        return bars
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,4 +371,4 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text)
 
 
-__all__ = ["CandidatePair", "REVIEW_PAGES_DIR", "candidate_pairs", "write_review_pages"]
+__all__ = ["CandidatePair", "REVIEW_PAGES_DIR", "SplinkWaterfalls", "candidate_pairs", "write_review_pages"]

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -29,6 +30,9 @@ from pipelines.config import connect_capped
 from pipelines.fsperm import restrict_file, restricted_dir
 from pipelines.linkage.deterministic import CLIENTS_SQL, DECISIONS_DDL, DETERMINISTIC_SQL, NATIONAL_SQL
 from pipelines.pseudonym import pseudonym_key, pseudonymize
+
+if TYPE_CHECKING:  # Splink is optional: the module is imported when it runs
+    from pipelines.linkage.probabilistic import _Parameters
 
 DECISIONS_ENV = "LVV_KOPPELBESLISSINGEN"
 DECISION_COLUMNS = ["bron", "client_id", "v_nummer", "beslissing", "beoordelaar", "datum", "toelichting"]
@@ -78,13 +82,15 @@ def read_decisions(path: Path) -> tuple[list[tuple], list[str]]:
     return rows, problems
 
 
-def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary) -> None:
-    """Link clients without any exact candidate when Splink finds one with confidence."""
+def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary) -> _Parameters | None:
+    """Link clients without any exact candidate when Splink finds one with confidence.
+
+    Returns the model parameters Splink scored with (None if it did not run), for the review pages."""
     try:
         from pipelines.linkage.probabilistic import accepted, probabilistic_matches
     except ImportError:
         summary.splink_available = False
-        return
+        return None
     con.execute("""
         CREATE OR REPLACE TEMP VIEW link_splink_clients AS
         SELECT d.kennisstand, d.bron, d.client_id,
@@ -100,11 +106,13 @@ def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary
         WHERE n.kennisstand IN (SELECT DISTINCT kennisstand FROM link_splink_clients)
     """)
     if not con.execute("SELECT count(*) FROM link_splink_clients").fetchall()[0][0]:
-        return
+        return None
     rejected = {tuple(r) for r in con.execute(
         "SELECT bron, client_id, v_nummer FROM link_decisions WHERE beslissing = 'AFGEWEZEN'").fetchall()}
+    parameters: list[_Parameters] = []
     matches = [
-        m for m in probabilistic_matches(con, "link_splink_clients", "link_splink_national", threshold=SPLINK_THRESHOLD)
+        m for m in probabilistic_matches(con, "link_splink_clients", "link_splink_national", threshold=SPLINK_THRESHOLD,
+                                         parameters_out=parameters)
         if accepted(m, SPLINK_THRESHOLD) and (m.bron, m.client_id, m.v_nummer) not in rejected
     ]
     if matches:
@@ -124,6 +132,7 @@ def _apply_probabilistic(con: duckdb.DuckDBPyConnection, summary: LinkageSummary
             WHERE l.kennisstand = m.kennisstand AND l.bron = m.bron AND l.client_id = m.client_id
         """)
         con.unregister("splink_matches")
+    return parameters[0] if parameters else None
 
 
 def _apply_confirmations(con: duckdb.DuckDBPyConnection) -> int:
@@ -176,10 +185,8 @@ def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> Lin
         con.execute(DECISIONS_DDL)
         if decision_rows:
             con.executemany("INSERT INTO link_decisions VALUES (?, ?, ?, ?, ?, ?, ?)", decision_rows)
-        con.execute(DETERMINISTIC_SQL)
-        con.execute("ALTER TABLE link_deterministic ADD COLUMN score DOUBLE")
-        con.execute("UPDATE link_deterministic SET score = 1.0 WHERE methode IS NOT NULL")
-        _apply_probabilistic(con, summary)
+        con.execute(DETERMINISTIC_SQL)  # with score 1.0 where the contract rule linked
+        splink_parameters = _apply_probabilistic(con, summary)
         summary.decisions_applied = _apply_confirmations(con)
         _mark_rejected_review(con)
         _pseudonym_table(con, "person_pseudonyms", """
@@ -215,15 +222,18 @@ def run_linkage(db_path: Path, warehouse: Path, demo: bool | None = None) -> Lin
             WHERE kennisstand = 'nieuwste' AND op_reviewlijst GROUP BY 1 ORDER BY 1""").fetchall():
             summary.review[reden] = n
         _export_review_list(con, warehouse)
-        _write_review_pages(con, warehouse)
+        _write_review_pages(con, warehouse, splink_parameters)
     finally:
         con.close()
     return summary
 
 
-def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                        splink_parameters: _Parameters | None = None) -> None:
     """An HTML page per candidate pair beside the list (review.py); needs Splink, like step 3.
 
+    `splink_parameters`: those the probabilistic step measured; the pages reuse them when they were
+    measured on the newest kennisstand, the one the pages score (the measuring costs ~1 s at scale 100).
     The pages help the reviewers but the figures do not depend on them: a failure is a warning
     in the run's log, not a failed linkage step."""
     try:
@@ -231,7 +241,7 @@ def _write_review_pages(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None
     except ImportError:
         return
     try:
-        write_review_pages(con, warehouse)
+        write_review_pages(con, warehouse, parameters=splink_parameters)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         from pipelines.log import progress_logger
 
