@@ -543,3 +543,29 @@ def test_no_check_blocks_the_demo(demo_warehouse, tmp_path):
         assert not outcome.blokkeert, outcome.samenvatting()
         if check.naam in evaluations:  # the checks are wired into the nightly job
             assert evaluations[check.naam].severity == dg.AssetCheckSeverity.WARN or evaluations[check.naam].passed
+
+
+def test_a_run_reads_each_frame_once_and_judges_alike(demo_warehouse, tmp_path, monkeypatch):
+    """The checks of one run share their frames (read once, dropped when no check to come needs
+    them) and still report exactly what each check reports when it reads its frames itself."""
+    from pipelines.expectations import validate
+
+    db = demo_warehouse.pipeline_db
+    alone = {c.naam: validate.run_check(c, db, tmp_path / "alone", run_key="los", data_docs=False) for c in controles()}
+
+    reads: list[str] = []
+    real_read = validate.read_frame
+    monkeypatch.setattr(validate, "read_frame", lambda con, naam: reads.append(naam) or real_read(con, naam))
+    names = {c.naam for c in controles()}
+    shared = {c.naam: validate.run_check(c, db, tmp_path / "run", run_key="gedeeld", expected_checks=names)
+              for c in controles()}
+
+    frames_used = [f for c in controles() for f in c.frames]
+    assert len(frames_used) > len(set(frames_used))  # some frames are judged by two checks
+    assert sorted(reads) == sorted(set(frames_used))
+    assert validate.sessie(tmp_path / "run", "gedeeld")._frames == {}  # nothing is kept after the run
+    for naam, outcome in shared.items():
+        assert outcome.samenvatting() == alone[naam].samenvatting()
+        assert [(b.regel.soort, b.geslaagd, b.aantal, b.totaal, b.per_bron, b.voorbeelden) for b in outcome.bevindingen] == [
+            (b.regel.soort, b.geslaagd, b.aantal, b.totaal, b.per_bron, b.voorbeelden) for b in alone[naam].bevindingen]
+    assert (tmp_path / "run" / "data_docs" / "index.html").exists()

@@ -4,6 +4,13 @@ One ephemeral GX context per run (a pandas data source, one dataframe asset per 
 whole-dataframe batch definition), shared by the checks of that run, so the Data Docs built into
 `<warehouse>/data_docs/` show every check of the run. GX is imported lazily: it is slow to import.
 
+The frames are shared by the checks of a run too: a frame that two checks judge (`verblijven`:
+convenant_instroom and datakwaliteit_verblijven; `uitstroom`: convenant_uitstroom and
+datakwaliteit_uitstroom) is read from DuckDB once, by the first of them, and dropped as soon as
+no check of the run still to come needs it. Every check runs after the assets it reads are
+built and nothing rebuilds them later in the run, so the shared frame is the frame the second
+check would have read.
+
 `run_check(controle, pipeline_db, warehouse_dir)` evaluates one asset check and returns an
 `Uitkomst`: per expectation whether it held, how many rows broke it, per bron, with examples
 named by their pseudonymized key or file name.
@@ -179,6 +186,32 @@ class GxSessie:
         self._rendered: set = set()
         self._suite_ids: list = []
         self._done: set[str] = set()
+        self._frames: dict[tuple[str, str], object] = {}  # (pipeline_db, frame) -> DataFrame
+
+    def frames_for(self, controle: Controle, pipeline_db: Path) -> dict:
+        """The frames of `controle`: those already read in this run by an earlier check, the
+        others read now from `pipeline_db` and kept for the checks to come."""
+        db = str(Path(pipeline_db).resolve())
+        missing = [name for name in controle.frames if (db, name) not in self._frames]
+        if missing:
+            import duckdb
+
+            con = duckdb.connect(db, read_only=True)
+            try:
+                for name in missing:
+                    self._frames[(db, name)] = read_frame(con, name)
+            finally:
+                con.close()
+        return {name: self._frames[(db, name)] for name in controle.frames}
+
+    def release_frames(self, expected: set[str]) -> None:
+        """Drop the frames that no check of `expected` still to run needs (memory: a frame of
+        the scale-100 warehouse is ~10-20 MB)."""
+        from pipelines.expectations.suites import controles
+
+        still_needed = {frame for c in controles() if c.naam in expected - self._done for frame in c.frames}
+        for key in [k for k in self._frames if k[1] not in still_needed]:
+            del self._frames[key]
 
     def _batch_definition(self, frame: str):
         try:
@@ -237,6 +270,11 @@ class GxSessie:
     def docs_index(self) -> Path:
         return self.docs_dir / "index.html"
 
+    def mark_done(self, naam: str, expected: set[str]) -> None:
+        """Record that check `naam` has run (without Data Docs) and drop the frames no longer needed."""
+        self._done.add(naam)
+        self.release_frames(expected)
+
     def check_done(self, naam: str, expected: set[str], build_now: bool = False) -> None:
         """Record that check `naam` has run; build the Data Docs when it is the last of the
         run's `expected` checks, or right away when `build_now` (a blocking failure: the docs
@@ -245,6 +283,7 @@ class GxSessie:
         One build at the end instead of one per check: a build costs ~0.5 s however little it
         renders (GX compiles its page templates anew each time), ten builds were 5 s of a run."""
         self._done.add(naam)
+        self.release_frames(expected)
         if build_now or expected <= self._done:
             self.build_docs()
 
@@ -304,19 +343,14 @@ def run_check(
 
     With `expected_checks` (the names of the checks this run executes) the docs are built once,
     by the last of them (or by a blocking failure); without, by this check."""
-    import duckdb
-
     started = time.monotonic()
     thresholds = thresholds or thresholds_from_environment()
     run_key = run_key or datetime.now().strftime("%Y%m%d-%H%M%S")
     gx_sessie = sessie(warehouse_dir, run_key)
-    con = duckdb.connect(str(pipeline_db), read_only=True)
-    try:
-        frames = {name: read_frame(con, name) for name in controle.frames}
-    finally:
-        con.close()
+    expected = (expected_checks if expected_checks is not None else set()) | {controle.naam}
     bevindingen: list[Bevinding] = []
     with gx_sessie.lock:
+        frames = gx_sessie.frames_for(controle, pipeline_db)
         for name, df in frames.items():
             outcome = gx_sessie.validate(controle, name, df, thresholds.gx_parameters())
             regels = controle.regels_op(name)
@@ -324,8 +358,9 @@ def run_check(
                 bevindingen.append(_bevinding(regel, result))
         uitkomst = Uitkomst(controle, bevindingen, gx_sessie.docs_index if data_docs else None, 0.0, thresholds)
         if data_docs:
-            expected = expected_checks if expected_checks is not None else set()
-            gx_sessie.check_done(controle.naam, expected | {controle.naam}, build_now=uitkomst.blokkeert)
+            gx_sessie.check_done(controle.naam, expected, build_now=uitkomst.blokkeert)
+        else:
+            gx_sessie.mark_done(controle.naam, expected)
     uitkomst.seconden = time.monotonic() - started
     return uitkomst
 
