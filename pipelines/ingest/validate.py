@@ -157,8 +157,10 @@ def validation_sql(spec: FileSpec, codes: CodeLists, source: str = "incoming") -
         )
     reasons = ",\n            ".join(reason_items)
     names = ", ".join(f'"{c}"' for c in spec.column_names)
+    # NOT MATERIALIZED: `delivered` is read twice (canonical, duplicates); materializing it would
+    # copy every column of the batch once more, for no gain in time.
     return f"""
-    WITH delivered AS (
+    WITH delivered AS NOT MATERIALIZED (
         SELECT _delivery, _row_number, _field_count, _header_width,
             {delivered_columns}
         FROM {source}
