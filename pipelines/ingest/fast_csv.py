@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.ingest.readers import UTF8_BOM, ReadResult, check_csv_preamble
+from pipelines.ingest.readers import UTF8_BOM, CsvPreamble, ReadResult, check_csv_preamble
 
 logger = logging.getLogger("lvv_monitor.ingest")
 SWITCH = "LVV_CSV_FAST_PATH"
@@ -145,10 +145,9 @@ def read_csv_fast(data: bytes) -> ColumnarReadResult | Declined:
     delimiter, empty first line, quoting rules), with the same reasons.
     """
     preamble = check_csv_preamble(data)
-    text, encoding, delimiter, counted = preamble.text, preamble.encoding, preamble.delimiter, preamble.counted
-    del preamble
-    utf8 = _utf8_bytes(data, text, encoding)
-    del text
+    encoding, delimiter, counted = preamble.encoding, preamble.delimiter, preamble.counted
+    utf8 = _utf8_bytes(data, preamble, encoding)
+    del preamble  # its text, if it was decoded, is a second copy of the file
     width = _header_width(utf8, delimiter)
     parsed = _parse(utf8, delimiter, width, newlines_in_values=counted.quoted_fields)
     if isinstance(parsed, Declined):
@@ -225,13 +224,16 @@ def _with_ragged(body: pa.Table, numbers: pa.Array, ragged: list[tuple[int, list
     )
 
 
-def _utf8_bytes(data: bytes, text: str, encoding: str) -> bytes:
-    """The delivery as UTF-8 without BOM: pyarrow parses UTF-8; Windows-1252 is transcoded once."""
+def _utf8_bytes(data: bytes, preamble: CsvPreamble, encoding: str) -> bytes:
+    """The delivery as UTF-8 without BOM: pyarrow parses UTF-8; Windows-1252 is transcoded once.
+
+    Only that transcoding needs the decoded text: a UTF-8 file is parsed from its bytes.
+    """
     if encoding == "utf-8":
         return data
     if encoding == "utf-8-sig":
         return data[len(UTF8_BOM):]
-    return text.encode("utf-8")
+    return preamble.text.encode("utf-8")
 
 
 def _header_width(utf8: bytes, delimiter: str) -> int:
