@@ -207,9 +207,8 @@ def _quarantine_identifiers(con: duckdb.DuckDBPyConnection, existing: set[tuple[
     return found
 
 
-def _load_searchable(pipeline_db: Path) -> tuple[dict[str, str], Any]:
-    """`searchable(load_identifiers(pipeline_db))`, and the same as a pyarrow table (value, kind),
-    computed in DuckDB: one statement for the raw tables (the first kind in IDENTIFIER_SOURCES
+def _load_searchable(pipeline_db: Path) -> Identifiers:
+    """`searchable(load_identifiers(pipeline_db))` as an Arrow table (`Identifiers`), computed in DuckDB: one statement for the raw tables (the first kind in IDENTIFIER_SOURCES
     order wins, as `setdefault` in that order does), `is_searchable` in SQL for ASCII values
     (Python's `len` and `isdigit` are the byte length and `[0-9]+` there) and in Python for the
     rest. At scale 100 (~730 k values) this is ~1 s less than the row-by-row loop;
@@ -247,17 +246,19 @@ def _load_searchable(pipeline_db: Path) -> tuple[dict[str, str], Any]:
                 keep = pa.array([v for v in other if is_searchable(v)], pa.string())
                 table = table.filter(pc.or_(ascii_, pc.is_in(table.column("value"), value_set=keep)))
             table = table.select(["value", "kind"])
-        found = dict(zip(table.column("value").to_pylist(), table.column("kind").to_pylist()))
-        added = {}
+        known = Identifiers(table)
+        added: dict[str, str] = {}
         for value, kind in _quarantine_identifiers(con, existing):
-            if value not in found and value not in added and is_searchable(value):
+            if value not in added and is_searchable(value):
                 added[value] = kind
+        for value in known.lookup(set(added)):  # known from the raw tables: their kind stays
+            del added[value]
     finally:
         con.close()
     if added:
-        found.update(added)
         table = pa.concat_tables([table, pa.table({"value": list(added), "kind": list(added.values())})])
-    return found, table
+        known = Identifiers(table)
+    return known
 
 
 # Quarantined rows of the newest delivery of each file only: a correction under the same name
@@ -296,15 +297,57 @@ def scan_for_identifiers(
     """
     zone = zone_identifiers(Path(pipeline_db))
     if extra_identifiers:
-        identifiers = dict(zone.searchable)
-        identifiers.update(searchable(extra_identifiers))
-        return _scan(paths, identifiers, None, None)
-    return _scan(paths, zone.searchable, zone, zone.state)
+        return _scan(paths, zone.identifiers.updated(searchable(extra_identifiers)), None)
+    return _scan(paths, zone.identifiers, zone.state)
 
 
 def scan_with_identifiers(paths: Path | str | Iterable[Path | str], identifiers: dict[str, str]) -> list[Finding]:
     """As `scan_for_identifiers`, with the identifiers (value → kind) already loaded."""
-    return _scan(paths, searchable(identifiers), None, None)
+    return _scan(paths, Identifiers.of(searchable(identifiers)), None)
+
+
+class Identifiers:
+    """Searchable identifiers (value → kind) as a pyarrow table: registered as it is in every
+    scanning session, and ~30 MB at scale 100 where a Python dict of the same ~730 k values takes
+    ~150 MB (it stays loaded for the asset check, `zone_identifiers`)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table.combine_chunks()
+        self.values = self.table.column("value").chunk(0) if self.table.num_rows else None
+
+    @classmethod
+    def of(cls, identifiers: dict[str, str]) -> Identifiers:
+        import pyarrow as pa
+
+        return cls(pa.table({"value": pa.array(list(identifiers), pa.string()),
+                             "kind": pa.array(list(identifiers.values()), pa.string())}))
+
+    def lookup(self, tokens: set[str]) -> dict[str, str]:
+        """The tokens that are identifiers, with their kind."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not tokens or self.values is None:
+            return {}
+        candidates = pa.array(sorted(tokens), pa.string())
+        where = pc.index_in(candidates, value_set=self.values)
+        hits = pc.is_valid(where)
+        kinds = pc.take(self.table.column("kind"), where.filter(hits)).to_pylist()
+        return dict(zip(candidates.filter(hits).to_pylist(), kinds))
+
+    def updated(self, extra: dict[str, str]) -> Identifiers:
+        """These identifiers with `extra` added; a value in both takes the kind of `extra` (as `dict.update`)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not extra:
+            return self
+        added = Identifiers.of(extra).table
+        kept = self.table.filter(pc.invert(pc.is_in(self.table.column("value"), value_set=added.column("value"))))
+        return Identifiers(pa.concat_tables([kept, added]))
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(zip(self.table.column("value").to_pylist(), self.table.column("kind").to_pylist()))
 
 
 @dataclass(frozen=True)
@@ -312,12 +355,10 @@ class ZoneIdentifiers:
     """The searchable identifiers of one state of the pipeline database, loaded once."""
 
     state: tuple[Any, ...]  # `zone_state` of the pipeline database they were loaded from
-    searchable: dict[str, str]  # value → kind, only those worth looking for (`searchable`)
-    arrow: Any  # the same as a pyarrow table (value, kind), registered in every scanning session
+    identifiers: Identifiers  # only those worth looking for (`searchable`)
 
 
-# One entry: the newest state loaded (~730 k values at scale 100, ~100 MB), and the content
-# digests of the files scanned clean against it.
+# One entry: the newest state loaded, and the content digests of the files scanned clean against it.
 _ZONE_CACHE: list[ZoneIdentifiers] = []
 _CLEAN_SCANS: set[tuple[tuple[Any, ...], str]] = set()
 
@@ -348,7 +389,8 @@ def zone_identifiers(pipeline_db: Path) -> ZoneIdentifiers:
     state = zone_state(pipeline_db)
     if _ZONE_CACHE and _ZONE_CACHE[0].state == state:
         return _ZONE_CACHE[0]
-    zone = ZoneIdentifiers(state, *_load_searchable(Path(pipeline_db)))
+    clear_identifier_cache()  # never two states in memory at once
+    zone = ZoneIdentifiers(state, _load_searchable(Path(pipeline_db)))
     if zone_state(pipeline_db) == state:  # not written to while loading: keep it
         _ZONE_CACHE[:] = [zone]
         _CLEAN_SCANS.clear()
@@ -370,17 +412,13 @@ def _file_digest(path: Path) -> str:
 
 
 def _scan(
-    paths: Path | str | Iterable[Path | str],
-    identifiers: dict[str, str],
-    zone: ZoneIdentifiers | None,
-    state: tuple[Any, ...] | None,
+    paths: Path | str | Iterable[Path | str], identifiers: Identifiers, state: tuple[Any, ...] | None
 ) -> list[Finding]:
     """Scan with `identifiers` (already `searchable`). With a `state`, a file whose content was
     scanned clean against that state before is not scanned again; the digest is taken before
     the scan, which only reads (DuckDB files are attached READ_ONLY)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    arrow = zone.arrow if zone is not None else None
     findings: list[Finding] = []
     for path in _files(paths):
         findings.extend(_scan_name(path, identifiers))
@@ -390,9 +428,9 @@ def _scan(
             continue
         kind = file_kind(path)
         if kind == "duckdb":
-            found = _scan_duckdb(path, identifiers, arrow)
+            found = _scan_duckdb(path, identifiers)
         elif kind == "parquet":
-            found = _scan_parquet(path, identifiers, arrow)
+            found = _scan_parquet(path, identifiers)
         else:
             found = _scan_text(path, identifiers)
         findings.extend(found)
@@ -426,14 +464,12 @@ def _files(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
-def _scan_name(path: Path, identifiers: dict[str, str]) -> list[Finding]:
-    return [
-        Finding(str(path), "file name", "identifier", identifiers[token], mask(token))
-        for token in sorted(tokens_of_text(re.sub(r"[._/]", " ", path.name)) & identifiers.keys())
-    ]
+def _scan_name(path: Path, identifiers: Identifiers) -> list[Finding]:
+    hits = identifiers.lookup(tokens_of_text(re.sub(r"[._/]", " ", path.name)))
+    return [Finding(str(path), "file name", "identifier", hits[token], mask(token)) for token in sorted(hits)]
 
 
-def _scan_text(path: Path, identifiers: dict[str, str]) -> list[Finding]:
+def _scan_text(path: Path, identifiers: Identifiers) -> list[Finding]:
     text = path.read_bytes().decode("utf-8", errors="replace")
     findings: list[Finding] = []
     if path.suffix.lower() == ".csv":
@@ -442,19 +478,17 @@ def _scan_text(path: Path, identifiers: dict[str, str]) -> list[Finding]:
             name = name.strip().strip('"').lstrip("\ufeff")
             if name and is_forbidden_column(name):
                 findings.append(Finding(str(path), "CSV header", "forbidden_column", name, name))
-    for number, line in enumerate(text.splitlines(), start=1):
-        for token in sorted(tokens_of_text(line) & identifiers.keys()):
-            findings.append(Finding(str(path), f"line {number}", "identifier", identifiers[token], mask(token)))
+    lines = [tokens_of_text(line) for line in text.splitlines()]
+    hits = identifiers.lookup(set().union(*lines))
+    for number, tokens in enumerate(lines, start=1):
+        for token in sorted(tokens & hits.keys()):
+            findings.append(Finding(str(path), f"line {number}", "identifier", hits[token], mask(token)))
     return findings
 
 
-def _register_identifiers(con: duckdb.DuckDBPyConnection, identifiers: dict[str, str], arrow: Any = None) -> None:
-    """The identifiers as temp table `identifiers` (value, kind); `arrow`: the same, already a
-    pyarrow table (`ZoneIdentifiers.arrow`), so it is not built again."""
-    import pyarrow as pa
-
-    table = arrow if arrow is not None else pa.table({"value": list(identifiers), "kind": list(identifiers.values())})
-    con.register("identifiers_arrow", table)
+def _register_identifiers(con: duckdb.DuckDBPyConnection, identifiers: Identifiers) -> None:
+    """The identifiers as temp table `identifiers` (value, kind)."""
+    con.register("identifiers_arrow", identifiers.table)
     con.execute("CREATE OR REPLACE TEMP TABLE identifiers AS SELECT * FROM identifiers_arrow")
     con.unregister("identifiers_arrow")
 
@@ -505,10 +539,10 @@ def _relation_findings(
     return findings
 
 
-def _scan_parquet(path: Path, identifiers: dict[str, str], arrow: Any = None) -> list[Finding]:
+def _scan_parquet(path: Path, identifiers: Identifiers) -> list[Finding]:
     con = duckdb.connect()
     try:
-        _register_identifiers(con, identifiers, arrow)
+        _register_identifiers(con, identifiers)
         source = "read_parquet('" + str(path).replace("'", "''") + "')"
         columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
         return _relation_findings(con, path, path.name, source, columns)
@@ -516,11 +550,11 @@ def _scan_parquet(path: Path, identifiers: dict[str, str], arrow: Any = None) ->
         con.close()
 
 
-def _scan_duckdb(path: Path, identifiers: dict[str, str], arrow: Any = None) -> list[Finding]:
+def _scan_duckdb(path: Path, identifiers: Identifiers) -> list[Finding]:
     con = duckdb.connect()
     findings: list[Finding] = []
     try:
-        _register_identifiers(con, identifiers, arrow)
+        _register_identifiers(con, identifiers)
         literal = "'" + str(path).replace("'", "''") + "'"
         con.execute(f"ATTACH {literal} AS scanned (READ_ONLY)")
         relations = con.execute(
@@ -555,9 +589,11 @@ def _scan_duckdb(path: Path, identifiers: dict[str, str], arrow: Any = None) -> 
             WHERE database_name = 'scanned' AND NOT internal
             """
         ).fetchall()
-        for name, text in texts:
-            for token in sorted(tokens_of_text(text) & identifiers.keys()):
-                findings.append(Finding(str(path), f"definition of {name}", "identifier", identifiers[token], mask(token)))
+        tokens = [(name, tokens_of_text(text)) for name, text in texts]
+        hits = identifiers.lookup(set().union(*(t for _, t in tokens)))
+        for name, text_tokens in tokens:
+            for token in sorted(text_tokens & hits.keys()):
+                findings.append(Finding(str(path), f"definition of {name}", "identifier", hits[token], mask(token)))
     finally:
         con.close()
     return findings
