@@ -416,7 +416,7 @@ def _scan(
 ) -> list[Finding]:
     """Scan with `identifiers` (already `searchable`). With a `state`, a file whose content was
     scanned clean against that state before is not scanned again; the digest is taken before
-    the scan, which only reads (DuckDB files are attached READ_ONLY)."""
+    and after the scan (which only reads: DuckDB files are attached READ_ONLY) and must agree."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     findings: list[Finding] = []
@@ -434,7 +434,9 @@ def _scan(
         else:
             found = _scan_text(path, identifiers)
         findings.extend(found)
-        if digest is not None and not found and _ZONE_CACHE and _ZONE_CACHE[0].state == state:
+        # Remembered only when the bytes did not change while they were scanned.
+        if (digest is not None and not found and _ZONE_CACHE and _ZONE_CACHE[0].state == state
+                and _file_digest(path) == digest):
             _CLEAN_SCANS.add((state, digest))
     return findings
 
