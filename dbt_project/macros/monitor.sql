@@ -428,21 +428,32 @@ outflow_steps as (
 
 -- mrt_besproken: a person counts from the first date on which a stay in the target group has
 -- begun and has an MRT_ADVIES.
+mrt_stays as (
+
+    select s.kennisstand, s.bron, s.persoon_key, greatest(s.instroomdatum, e.eerste) as datum
+    from stays as s
+    inner join (
+        select kennisstand, verblijf_key, min(datum) as eerste
+        from {{ t.gebeurtenissen }}
+        where gebeurtenis = 'MRT_ADVIES' and datum is not null
+        group by kennisstand, verblijf_key
+    ) as e
+        on e.kennisstand = s.kennisstand and e.verblijf_key = s.verblijf_key
+    where s.in_doelgroep and s.persoon_key is not null and s.instroomdatum is not null
+
+),
+
 mrt_steps as (
 
     select kennisstand, bron, datum, count(*) as mrt_besproken
     from (
-        select s.kennisstand, s.bron, s.persoon_key, min(greatest(s.instroomdatum, e.eerste)) as datum
-        from scoped as s
-        inner join (
-            select kennisstand, verblijf_key, min(datum) as eerste
-            from {{ t.gebeurtenissen }}
-            where gebeurtenis = 'MRT_ADVIES' and datum is not null
-            group by kennisstand, verblijf_key
-        ) as e
-            on e.kennisstand = s.kennisstand and e.verblijf_key = s.verblijf_key
-        where s.in_doelgroep and s.persoon_key is not null and s.instroomdatum is not null
-        group by s.kennisstand, s.bron, s.persoon_key
+        select kennisstand, bron, persoon_key, min(datum) as datum
+        from mrt_stays
+        group by kennisstand, bron, persoon_key
+        union all
+        select kennisstand, null, persoon_key, min(datum)
+        from mrt_stays
+        group by kennisstand, persoon_key
     )
     group by kennisstand, bron, datum
 
@@ -598,9 +609,11 @@ select
 {#
   on-run-end hook: (re)create the table macro marts.monitor_op(peildatum, as_reported) so that
   analysts get the monitor for any date in SQL: SELECT * FROM marts.monitor_op(DATE '2020-11-01', false)
+  Only for the commands that build: dbt runs this hook after `docs generate` too, which opens
+  the database read-only (pipelines/documentation) and needs no new macro.
 #}
 {% macro create_monitor_op() -%}
-    {%- if execute and target.type == 'duckdb' -%}
+    {%- if execute and target.type == 'duckdb' and flags.WHICH in ('build', 'run', 'run-operation') -%}
         {%- set names = {
             'pilots': 'marts.dim_pilot',
             'verblijven': 'marts.fct_monitor_verblijven',

@@ -41,6 +41,7 @@ from pipelines.log import progress_logger
 PARSE_TARGET = "parse"
 BUILD_TARGET = "dev"
 WAREHOUSE_VAR = "lvv_warehouse"  # read by profiles.yml for the `dev` target's path
+ACCESS_MODE_VAR = "lvv_access_mode"  # read by profiles.yml: DuckDB's access_mode (default automatic)
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
 _PROJECT_FILE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
@@ -119,10 +120,16 @@ def manifest_path() -> Path:
     return TARGET_DIR / "manifest.json"
 
 
-def warehouse_vars(warehouse_dir: Path) -> list[str]:
+def warehouse_vars(warehouse_dir: Path, read_only: bool = False) -> list[str]:
     """The `--vars` of a dbt invocation on `warehouse_dir`: profiles.yml builds the `dev` target's
-    path from the variable `lvv_warehouse` (so the process's environment is left alone)."""
-    return ["--vars", json.dumps({WAREHOUSE_VAR: str(warehouse_dir)})]
+    path from the variable `lvv_warehouse` (so the process's environment is left alone).
+    `read_only`: open the database read-only (`dbt docs generate`, which only reads the catalog:
+    a read-write open would rewrite the file's headers, and the identifier scanner would then
+    see a new state of the restricted zone and load its identifiers again)."""
+    values = {WAREHOUSE_VAR: str(warehouse_dir)}
+    if read_only:
+        values[ACCESS_MODE_VAR] = "read_only"
+    return ["--vars", json.dumps(values)]
 
 
 def _release_database() -> None:

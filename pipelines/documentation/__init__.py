@@ -128,7 +128,8 @@ def _generate(warehouse_dir: Path, target_dir: Path) -> None:
     args = [
         "docs", "generate", "--static", "--quiet",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", BUILD_TARGET,
-        "--target-path", str(target_dir), "--log-path", str(warehouse_dir / "logs"), *warehouse_vars(warehouse_dir),
+        "--target-path", str(target_dir), "--log-path", str(warehouse_dir / "logs"),
+        *warehouse_vars(warehouse_dir, read_only=True),
     ]
     with _DBT_LOCK:
         manifest = parsed_project()
