@@ -491,6 +491,17 @@ mrt_counts as ({{ sum_steps_at_peildata('mrt_steps', ['mrt_besproken']) }}),
 {%- endmacro %}
 
 
+{# The monitor's basis tables as dbt relations, for the models and tests that compute it. #}
+{% macro monitor_basis_refs() -%}
+    {{ return({
+        'pilots': ref('dim_pilot'),
+        'verblijven': ref('fct_monitor_verblijven'),
+        'bewijs': ref('fct_monitor_bewijs'),
+        'gebeurtenissen': ref('fct_monitor_gebeurtenissen'),
+    }) }}
+{%- endmacro %}
+
+
 {# The ten outflow categories in the monitor's column order (MONITOR.md). #}
 {% macro monitor_uitstroomcategorieen() -%}
     {{ return(['bestendig_verblijf', 'terugkeer', 'doormigratie', 'asielaanvraag_azc', 'uitstel_art64',

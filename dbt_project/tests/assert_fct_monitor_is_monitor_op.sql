@@ -3,12 +3,7 @@
 -- same rules. On the night's data they must give the same rows: checked at the newest peildatum
 -- and at the date of the oldest knowledge state, in both modes. Returns the rows that differ.
 
-{%- set tables = {
-    'pilots': ref('dim_pilot'),
-    'verblijven': ref('fct_monitor_verblijven'),
-    'bewijs': ref('fct_monitor_bewijs'),
-    'gebeurtenissen': ref('fct_monitor_gebeurtenissen'),
-} %}
+{%- set tables = monitor_basis_refs() %}
 
 {%- set peildata -%}
     with states as (

@@ -3,12 +3,7 @@
 -- (newest deliveries, corrections included) and `zoals_gerapporteerd` (only deliveries whose
 -- peildatum is on or before the peildatum). For any other date: marts.monitor_op(date, as_reported).
 
-{%- set tables = {
-    'pilots': ref('dim_pilot'),
-    'verblijven': ref('fct_monitor_verblijven'),
-    'bewijs': ref('fct_monitor_bewijs'),
-    'gebeurtenissen': ref('fct_monitor_gebeurtenissen'),
-} %}
+{%- set tables = monitor_basis_refs() %}
 
 {%- set peildata -%}
     with states as (
