@@ -186,8 +186,8 @@ mrt_counts as (
   +1 or -1 from a date on) and sums, for every peildatum, the steps dated on or before it
   (`sum_steps_at_peildata`). Only persons with overlapping present stays in one scope (whose
   current stay is chosen among several) are evaluated per peildatum, as the rule states it.
-  At demo scale 100 (877 k stays in 8 knowledge states, 46 peildata): 14.5 s → ~5 s, and a
-  third of the memory (benchmarks/README.md).
+  At demo scale 100 (877 k stays in 8 knowledge states, 46 peildata): 14.5 s → ~3.5 s, and a
+  quarter of the disk spill (docs/decisions.md 12d-1, benchmarks/README.md).
 #}
 {% macro monitor_query_stepwise(peildata, t) -%}
 {%- set categories = monitor_uitstroomcategorieen() %}
@@ -195,7 +195,7 @@ with
 
 {{ monitor_inputs(peildata, t) }}
 
--- The stays of the knowledge states read, once per pilot and once nationally (bron NULL).
+-- The stays of the knowledge states read.
 stays as (
 
     select kennisstand, bron, verblijf_key, persoon_key, instroomdatum, uitstroomdatum, uitstroomreden, in_doelgroep
@@ -204,6 +204,7 @@ stays as (
 
 ),
 
+-- The same stays once per pilot and once nationally (bron NULL): the person counts are per scope.
 scoped as (
 
     select * from stays

@@ -47,6 +47,7 @@ from pipelines.extract.microdata import OUTPUT_COLUMNS, QI_COLUMNS, read_stays, 
 from pipelines.extract.sdc import MIN_CELL, K, k_anonymity_violations
 from pipelines.pseudonym import DEMO_KEY, is_demo_mode, pseudonym_key
 from pipelines.publish import code_version, fsync_path
+from pipelines.publish.files import file_sha256
 from pipelines.publish.scanner import scan_with_identifiers
 
 NATIONALITY_MIN_GROUP = 10
@@ -238,14 +239,14 @@ def write_extract(
             },
             published={
                 "bestand": PUBLISHED_DB_NAME,
-                "sha256": _sha256(published_db),
+                "sha256": file_sha256(published_db),
                 "published_at": str(publication["published_at"]),
                 "code_version": publication["code_version"],
                 "is_demo": bool(publication["is_demo"]),
             },
             deliveries=publication["deliveries"],
             files=[
-                {"pad": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size,
+                {"pad": p.name, "sha256": file_sha256(p), "bytes": p.stat().st_size,
                  **({"rijen": rows_of[p.stem], "formaat": p.suffix.lstrip(".")} if p.stem in rows_of else {})}
                 for p in sorted(temp.iterdir())
             ],
@@ -370,16 +371,6 @@ def _check(folder: Path, k: int, min_cell: int, aggregates, published_keys: dict
         problems.append("gevonden: " + "; ".join(str(f).replace(str(folder) + "/", "") for f in findings[:5]))
     if problems:
         raise ExtractError("extract afgekeurd, er is niets geschreven:\n  - " + "\n  - ".join(problems))
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["ExtractError", "K", "MIN_CELL", "Manifest", "write_extract"]

@@ -4,6 +4,7 @@ pipelines/publish/__init__.py)."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 from contextlib import contextmanager
@@ -55,3 +56,10 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes (hex), read in blocks: the published file and an extract's
+    files are hundreds of MB at scale 100."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -33,6 +33,8 @@ from typing import Any, Iterable
 
 import duckdb
 
+from pipelines.publish.files import file_sha256
+
 # Column names that must never appear outside the restricted zone (compared case-insensitively,
 # after removing spaces, dashes and underscores).
 FORBIDDEN_COLUMNS: frozenset[str] = frozenset(
@@ -403,14 +405,6 @@ def clear_identifier_cache() -> None:
     _CLEAN_SCANS.clear()
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _scan(
     paths: Path | str | Iterable[Path | str], identifiers: Identifiers, state: tuple[Any, ...] | None
 ) -> list[Finding]:
@@ -423,7 +417,7 @@ def _scan(
     for path in _files(paths):
         findings.extend(_scan_name(path, identifiers))
         # A DuckDB file with a WAL beside it is read with the WAL: no shortcut for it.
-        digest = _file_digest(path) if state is not None and not Path(str(path) + ".wal").exists() else None
+        digest = file_sha256(path) if state is not None and not Path(str(path) + ".wal").exists() else None
         if digest is not None and (state, digest) in _CLEAN_SCANS:
             continue
         kind = file_kind(path)
@@ -436,7 +430,7 @@ def _scan(
         findings.extend(found)
         # Remembered only when the bytes did not change while they were scanned.
         if (digest is not None and not found and _ZONE_CACHE and _ZONE_CACHE[0].state == state
-                and _file_digest(path) == digest):
+                and file_sha256(path) == digest):
             _CLEAN_SCANS.add((state, digest))
     return findings
 
